@@ -1,0 +1,111 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { CATEGORY, GROUP, IMAGE_SECURITY_POLICY, SIGNED_IMAGE, VERSION, type ResourceNames } from './group.js';
+import { ImageSecurityPolicySpec, ImageSecurityPolicyStatus } from './image-security-policy.js';
+import { SignedImageSpec, SignedImageStatus } from './signed-image.js';
+
+interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'date' | 'boolean';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+/**
+ * Converts a TypeBox schema to a structural CRD schema: plain JSON without
+ * TypeBox's symbol keys, and without `additionalProperties: false`, which the
+ * apiserver rejects beside `properties` (it prunes unknown fields instead).
+ * The offline validator keeps using the TypeBox schema, so unknown fields are
+ * still reported there.
+ */
+function plainSchema(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema), (key, value: unknown) =>
+    key === 'additionalProperties' && value === false ? undefined : value,
+  ) as Record<string, unknown>;
+}
+
+function resourceSchema(description: string, spec: TSchema, status: TSchema): TSchema {
+  return Type.Object(
+    {
+      apiVersion: Type.Optional(Type.String()),
+      kind: Type.Optional(Type.String()),
+      metadata: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
+      spec,
+      status: Type.Optional(status),
+    },
+    { description },
+  );
+}
+
+function customResourceDefinition(
+  names: ResourceNames,
+  schema: TSchema,
+  columns: PrinterColumn[],
+): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${names.plural}.${GROUP}` },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: names.kind,
+        listKind: `${names.kind}List`,
+        plural: names.plural,
+        singular: names.singular,
+        shortNames: [...names.shortNames],
+        categories: [CATEGORY],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: columns,
+          schema: { openAPIV3Schema: plainSchema(schema) },
+        },
+      ],
+    },
+  };
+}
+
+const readyColumns: PrinterColumn[] = [
+  { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+];
+
+export const imageSecurityPolicyCrd = customResourceDefinition(
+  IMAGE_SECURITY_POLICY,
+  resourceSchema(
+    'Declared security of an OpenStack image service: property protections, policy.yaml ' +
+      'overrides, compute signature enforcement and the workloads that read them.',
+    ImageSecurityPolicySpec,
+    ImageSecurityPolicyStatus,
+  ),
+  [
+    ...readyColumns,
+    { name: 'ConfigMap', type: 'string', jsonPath: '.spec.targets.imageService.configMapName' },
+    { name: 'Hash', type: 'string', jsonPath: '.status.contentHash', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+);
+
+export const signedImageCrd = customResourceDefinition(
+  SIGNED_IMAGE,
+  resourceSchema(
+    'A Glance image that must carry a valid signature, verified over its data by the operator.',
+    SignedImageSpec,
+    SignedImageStatus,
+  ),
+  [
+    { name: 'Image', type: 'string', jsonPath: '.status.imageId' },
+    ...readyColumns,
+    { name: 'Action', type: 'string', jsonPath: '.spec.onFailure', priority: 1 },
+    { name: 'Verified', type: 'date', jsonPath: '.status.lastVerified' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+);
+
+export const customResourceDefinitions = [imageSecurityPolicyCrd, signedImageCrd];
