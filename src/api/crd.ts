@@ -13,15 +13,34 @@ interface PrinterColumn {
 
 /**
  * Converts a TypeBox schema to a structural CRD schema: plain JSON without
- * TypeBox's symbol keys, and without `additionalProperties: false`, which the
- * apiserver rejects beside `properties` (it prunes unknown fields instead).
- * The offline validator keeps using the TypeBox schema, so unknown fields are
- * still reported there.
+ * TypeBox's symbol keys; unions of string literals become `enum`; records
+ * become `additionalProperties`; boolean `additionalProperties` is dropped,
+ * because the apiserver rejects it beside `properties` and prunes unknown
+ * fields itself. The offline validator keeps using the TypeBox schema, so
+ * unknown fields are still reported there.
  */
 function plainSchema(schema: TSchema): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(schema), (key, value: unknown) =>
-    key === 'additionalProperties' && value === false ? undefined : value,
-  ) as Record<string, unknown>;
+  return JSON.parse(JSON.stringify(schema), (key, value: unknown) => {
+    if (key === 'additionalProperties' && typeof value === 'boolean') {
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return value;
+    }
+    return structural(value as Record<string, unknown>);
+  }) as Record<string, unknown>;
+}
+
+function structural(node: Record<string, unknown>): Record<string, unknown> {
+  const { anyOf, patternProperties, ...rest } = node;
+  if (Array.isArray(anyOf) && anyOf.every((s) => typeof (s as { const?: unknown }).const === 'string')) {
+    return { ...rest, type: 'string', enum: anyOf.map((s) => (s as { const: string }).const) };
+  }
+  if (patternProperties !== null && typeof patternProperties === 'object') {
+    const [valueSchema] = Object.values(patternProperties);
+    return { ...rest, additionalProperties: valueSchema };
+  }
+  return node;
 }
 
 function resourceSchema(description: string, spec: TSchema, status: TSchema): TSchema {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions, LabelName, ObjectMeta, ResourceName, SecretKeySelector, Uuid } from './common.js';
-import { cel, OpaqueObject, StringEnum, StringMap } from './schema-helpers.js';
+import { cel, has, OpaqueObject, StringEnum, StringMap } from './schema-helpers.js';
 
 export const RULE_FORMATS = ['roles', 'policies'] as const;
 export type RuleFormat = (typeof RULE_FORMATS)[number];
@@ -70,6 +70,7 @@ export const ProtectionRule = Type.Object(
     ...cel({
       rule: 'has(self.property) != has(self.pattern)',
       message: 'set exactly one of property or pattern',
+      check: (self) => has(self, 'property') !== has(self, 'pattern'),
     }),
   },
 );
@@ -145,6 +146,10 @@ export const ComputeSignatureVerification = Type.Object(
         '|| (has(self.enableCertificateValidation) && self.enableCertificateValidation)',
       message: 'defaultTrustedCertificateIds needs enableCertificateValidation: true',
       fieldPath: '.defaultTrustedCertificateIds',
+      check: (self) =>
+        !Array.isArray(self.defaultTrustedCertificateIds) ||
+        self.defaultTrustedCertificateIds.length === 0 ||
+        self.enableCertificateValidation === true,
     }),
   },
 );
@@ -176,6 +181,7 @@ export const WorkloadTarget = Type.Object(
       rule: "(self.kind == 'Job') == has(self.jobTemplate)",
       message: 'jobTemplate is required for kind Job and not allowed for other kinds',
       fieldPath: '.jobTemplate',
+      check: (self) => (self.kind === 'Job') === has(self, 'jobTemplate'),
     }),
   },
 );
@@ -257,6 +263,7 @@ export const TrustedCertificate = Type.Object(
     ...cel({
       rule: 'has(self.secretRef) != has(self.barbicanSecretId)',
       message: 'set exactly one of secretRef or barbicanSecretId',
+      check: (self) => has(self, 'secretRef') !== has(self, 'barbicanSecretId'),
     }),
   },
 );
@@ -283,6 +290,9 @@ export const ImageSecurityPolicySpec = Type.Object(
       rule: '!has(self.computeSignatureVerification) || has(self.targets.computeService)',
       message: 'computeSignatureVerification needs targets.computeService',
       fieldPath: '.targets',
+      check: (self) =>
+        !has(self, 'computeSignatureVerification') ||
+        has((self.targets ?? {}) as Record<string, unknown>, 'computeService'),
     }),
   },
 );

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions, ObjectMeta, ResourceName, SecretKeySelector, Uuid } from './common.js';
-import { cel, StringEnum } from './schema-helpers.js';
+import { cel, has, StringEnum } from './schema-helpers.js';
 
 /** Hash methods cursive accepts for img_signature_hash_method, spelled exactly so. */
 export const HASH_METHODS = ['SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
@@ -39,6 +39,10 @@ export const ImageReference = Type.Object(
     ...cel({
       rule: 'has(self.id) ? !has(self.name) && !has(self.owner) : has(self.name) && has(self.owner)',
       message: 'set id, or name together with owner',
+      check: (self) =>
+        has(self, 'id')
+          ? !has(self, 'name') && !has(self, 'owner')
+          : has(self, 'name') && has(self, 'owner'),
     }),
   },
 );
@@ -76,6 +80,7 @@ export const CertificateSource = Type.Object(
     ...cel({
       rule: 'has(self.barbicanSecretId) != has(self.secretRef)',
       message: 'set exactly one of barbicanSecretId or secretRef',
+      check: (self) => has(self, 'barbicanSecretId') !== has(self, 'secretRef'),
     }),
   },
 );
