@@ -1,7 +1,7 @@
 import type { WorkQueue } from './work-queue.js';
 
 /**
- * What a reconcile asks of the queue when it returns normally:
+ * What a reconcile requests from the queue when it returns normally:
  * nothing (done until the next change or resync), or another run after a delay.
  */
 export interface ReconcileResult {

@@ -62,7 +62,7 @@ export class WorkQueue<K extends string = string> {
     return this.queue.length;
   }
 
-  /** Number of keys a worker holds right now. */
+  /** Number of keys that workers are processing now. */
   get inFlight(): number {
     return this.processing.size;
   }
@@ -154,7 +154,7 @@ export class WorkQueue<K extends string = string> {
 
   /**
    * Waits for the next key. Returns undefined once the queue is shut down,
-   * which tells a worker to exit.
+   * which signals a worker to exit.
    */
   get(): Promise<K | undefined> {
     if (this.shuttingDown) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { runWorkers, TerminalError } from '../../../src/kube/reconciler.js';
 import { WorkQueue } from '../../../src/kube/work-queue.js';
 
-/** Timers that fire only when the test says so, recording each requested delay. */
+/** Timers that fire only when the test calls fireAll, recording each requested delay. */
 function manualTimers(): {
   delays: number[];
   fireAll: () => void;
