@@ -1,0 +1,196 @@
+import type { KubeConfig, KubernetesListObject, V1ConfigMap } from '@kubernetes/client-node';
+import { GROUP, IMAGE_SECURITY_POLICY, VERSION } from '../api/group.js';
+import { makeClients } from '../kube/client.js';
+import { describeApiError, isApiError } from '../kube/errors.js';
+import { EventRecorder } from '../kube/events.js';
+import { Informer } from '../kube/informer.js';
+import { runWorkers } from '../kube/reconciler.js';
+import { WorkQueue } from '../kube/work-queue.js';
+import type { Logger } from '../log.js';
+import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../manifests/configmap.js';
+import { CONTROLLER_NAME, PolicyReconciler, type PolicyObject } from './image-security-policy.js';
+
+export interface ManagerOptions {
+  readonly log: Logger;
+  /** Namespace to watch; all namespaces when undefined. */
+  readonly namespace?: string;
+  /** Number of policies reconciled in parallel. Default 4. */
+  readonly workers?: number;
+  /** Interval at which every policy is reconciled again, in ms. Default 600000. */
+  readonly resyncPeriodMs?: number;
+  /** Time to wait for the first list of each informer, in ms. Default 60000. */
+  readonly syncTimeoutMs?: number;
+  /** First retry delay of a failing policy, in ms. Default 5. */
+  readonly retryBaseDelayMs?: number;
+  /** Window in which identical Events are counted instead of written, in ms. Default 300000. */
+  readonly eventWindowMs?: number;
+}
+
+/** A running policy controller. */
+export interface ManagerHandle {
+  readonly queue: WorkQueue;
+  /** Stops taking new work, waits for reconciles in flight, then stops the informers. */
+  stop(): Promise<void>;
+}
+
+const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+
+/**
+ * Starts the ImageSecurityPolicy controller in this process: an informer for
+ * the policies, one for the ConfigMaps the operator owns (so a hand edit or
+ * deletion is repaired), and the workers. Resolves once both caches are filled.
+ */
+export async function startManager(
+  kubeConfig: KubeConfig,
+  options: ManagerOptions,
+): Promise<ManagerHandle> {
+  const log = options.log;
+  const clients = makeClients(kubeConfig);
+  const namespace = options.namespace;
+  const resyncPeriodMs = options.resyncPeriodMs ?? 600_000;
+
+  const policies = new Informer<PolicyObject>(kubeConfig, {
+    path: collectionPath(`/apis/${GROUP}/${VERSION}`, IMAGE_SECURITY_POLICY.plural, namespace),
+    list: () => listPolicies(clients.custom, namespace),
+    resyncPeriodMs,
+    onError: (error, restartInMs) =>
+      log.warn(
+        { err: describeApiError(error), restartInMs, resource: IMAGE_SECURITY_POLICY.plural },
+        'watch failed; restarting',
+      ),
+  });
+  const configMaps = new Informer<V1ConfigMap>(kubeConfig, {
+    path: collectionPath('/api/v1', 'configmaps', namespace),
+    list: () =>
+      namespace === undefined
+        ? clients.core.listConfigMapForAllNamespaces({ labelSelector: MANAGED_SELECTOR })
+        : clients.core.listNamespacedConfigMap({ namespace, labelSelector: MANAGED_SELECTOR }),
+    labelSelector: MANAGED_SELECTOR,
+    resyncPeriodMs: 0,
+    onError: (error, restartInMs) =>
+      log.warn(
+        { err: describeApiError(error), restartInMs, resource: 'configmaps' },
+        'watch failed; restarting',
+      ),
+  });
+
+  const queue = new WorkQueue({ baseDelayMs: options.retryBaseDelayMs ?? 5 });
+  const enqueuePolicy = (policy: PolicyObject): void => {
+    queue.add(`${policy.metadata.namespace}/${policy.metadata.name}`);
+  };
+  policies.addHandlers({ add: enqueuePolicy, update: enqueuePolicy });
+  const enqueueOwner = (configMap: V1ConfigMap): void => {
+    const owner = ownerPolicyKey(configMap);
+    if (owner !== undefined) {
+      queue.add(owner);
+    }
+  };
+  configMaps.addHandlers({ add: enqueueOwner, update: enqueueOwner, delete: enqueueOwner });
+
+  policies.start();
+  configMaps.start();
+  const syncTimeoutMs = options.syncTimeoutMs ?? 60_000;
+  try {
+    await Promise.all([policies.waitForSync(syncTimeoutMs), configMaps.waitForSync(syncTimeoutMs)]);
+  } catch (error) {
+    await Promise.all([policies.stop(), configMaps.stop()]);
+    throw error;
+  }
+  log.info({ namespace: namespace ?? '(all)', policies: policies.list().length }, 'caches synced');
+
+  const reconciler = new PolicyReconciler({
+    clients,
+    getPolicy: async (policyNamespace, name) => {
+      // The informer only triggers reconciles. The policy itself is read from
+      // the apiserver because the cache can still hold the status from before
+      // the previous reconcile's write, and deciding on that stale status
+      // would record the same redeploy twice.
+      if (policies.get(name, policyNamespace) === undefined) {
+        return undefined;
+      }
+      return readPolicy(clients.custom, policyNamespace, name);
+    },
+    events: new EventRecorder(clients.events, log, { windowMs: options.eventWindowMs }),
+    log,
+  });
+  const workers = runWorkers(
+    queue,
+    options.workers ?? 4,
+    (key) => reconciler.reconcile(key),
+    (key, error, retry) => {
+      log.error(
+        {
+          controller: CONTROLLER_NAME,
+          key,
+          err: describeApiError(error),
+          retry,
+          failures: queue.numRequeues(key),
+        },
+        'reconcile failed',
+      );
+    },
+  );
+
+  return {
+    queue,
+    stop: async () => {
+      await queue.shutDown();
+      await workers;
+      await Promise.all([policies.stop(), configMaps.stop()]);
+      log.info('controller stopped');
+    },
+  };
+}
+
+function collectionPath(prefix: string, plural: string, namespace: string | undefined): string {
+  return namespace === undefined
+    ? `${prefix}/${plural}`
+    : `${prefix}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+}
+
+async function listPolicies(
+  custom: ReturnType<typeof makeClients>['custom'],
+  namespace: string | undefined,
+): Promise<KubernetesListObject<PolicyObject>> {
+  const request = { group: GROUP, version: VERSION, plural: IMAGE_SECURITY_POLICY.plural };
+  const list: unknown =
+    namespace === undefined
+      ? await custom.listClusterCustomObject(request)
+      : await custom.listNamespacedCustomObject({ ...request, namespace });
+  return list as KubernetesListObject<PolicyObject>;
+}
+
+async function readPolicy(
+  custom: ReturnType<typeof makeClients>['custom'],
+  namespace: string,
+  name: string,
+): Promise<PolicyObject | undefined> {
+  try {
+    const policy: unknown = await custom.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: IMAGE_SECURITY_POLICY.plural,
+      name,
+    });
+    return policy as PolicyObject;
+  } catch (error) {
+    if (isApiError(error, 404)) {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Returns the `namespace/name` key of the policy that controls a ConfigMap:
+ * its controller owner reference, else its policy label.
+ */
+export function ownerPolicyKey(configMap: V1ConfigMap): string | undefined {
+  const namespace = configMap.metadata?.namespace;
+  const owner = configMap.metadata?.ownerReferences?.find(
+    (ref) => ref.controller === true && ref.kind === IMAGE_SECURITY_POLICY.kind,
+  );
+  const name = owner?.name ?? configMap.metadata?.labels?.[POLICY_LABEL];
+  return namespace === undefined || name === undefined ? undefined : `${namespace}/${name}`;
+}
