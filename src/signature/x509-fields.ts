@@ -111,3 +111,15 @@ function decodeString(tag: number, content: Buffer): string {
       return `#${tag.toString(16)}:${content.toString('hex')}`;
   }
 }
+
+/** Returns the DER encoding of a certificate's subject Name, to copy into issued certificates. */
+export function readSubjectDer(der: Buffer): Buffer {
+  const [tbs] = readChildren(readElement(der));
+  const fields = tbs ? readChildren(tbs) : [];
+  const body = fields[0]?.tag === TAG_VERSION ? fields.slice(1) : fields;
+  const subject = body[4];
+  if (subject === undefined) {
+    throw new Error('X.509: subject is missing');
+  }
+  return subject.encoded;
+}
