@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { HttpClient, HttpMethod, RequestBody, TokenSource } from './http.js';
 
 /** A Glance v2 image. Custom properties such as `img_signature` are top-level keys. */
@@ -42,6 +42,14 @@ export interface ImageDownload {
 
 /** Largest page Glance serves with default settings (`api_limit_max`). */
 export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * Largest chunk written to an upload stream. Node sends each write as one
+ * HTTP chunk. uwsgi, Glance's usual WSGI server, fails a chunk that does not
+ * fit its `chunked-input-limit` buffer (1 MB by default), and Glance then
+ * returns 500 (measured with 1 MiB chunks on Debian 12's uwsgi).
+ */
+const UPLOAD_CHUNK_BYTES = 64 * 1024;
 
 const JSON_PATCH = 'application/openstack-images-v2.1-json-patch';
 
@@ -128,7 +136,7 @@ export class GlanceClient {
     const body: RequestBody = Buffer.isBuffer(data)
       ? { data, contentType }
       : {
-          stream: data,
+          stream: Readable.from(limitChunkSize(data, UPLOAD_CHUNK_BYTES)),
           contentType,
           ...(options.size === undefined ? {} : { contentLength: options.size }),
         };
@@ -198,4 +206,14 @@ function downloadHeaders(headers: IncomingHttpHeaders): { size?: number; checksu
     ...(Number.isFinite(length) && headers['content-length'] !== undefined ? { size: length } : {}),
     ...(typeof md5 === 'string' ? { checksum: md5 } : {}),
   };
+}
+
+/** Splits a stream's chunks into pieces of at most `maxBytes`. */
+async function* limitChunkSize(source: Readable, maxBytes: number): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    for (let offset = 0; offset < buffer.length; offset += maxBytes) {
+      yield buffer.subarray(offset, offset + maxBytes);
+    }
+  }
 }
