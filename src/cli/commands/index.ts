@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
+import { renderCommand } from './render.js';
+import { validateCommand } from './validate.js';
 
 /** Adds every subcommand to the program. Each command module exports one factory. */
 export function registerCommands(program: Command): void {
-  void program;
+  program.addCommand(renderCommand());
+  program.addCommand(validateCommand());
 }
