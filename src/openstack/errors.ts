@@ -1,4 +1,4 @@
-/** Where a failed OpenStack call went, and what the service returned. */
+/** Details of a failed OpenStack call: the request and what the service returned. */
 export interface OpenStackErrorDetails {
   /** Service name used in messages, such as `glance`, `barbican` or `keystone`. */
   readonly service: string;

@@ -125,7 +125,7 @@ export class GlanceClient {
   /**
    * Uploads image data from a stream (sent once, never retried) or bytes.
    * Glance verifies the signature here when all four `img_signature*`
-   * properties are already set, and answers 400 when it does not match.
+   * properties are already set, and returns 400 when it does not match.
    */
   async uploadData(
     id: string,

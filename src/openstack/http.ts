@@ -55,7 +55,7 @@ export interface HttpClientOptions {
   readonly retries?: number;
   /** First backoff delay in milliseconds (500), doubled per retry with random jitter of up to 2x. */
   readonly minRetryDelayMs?: number;
-  /** Longest backoff delay in milliseconds (10 000); a `Retry-After` header may ask for more. */
+  /** Maximum backoff delay in milliseconds (10 000); a `Retry-After` header may ask for more. */
   readonly maxRetryDelayMs?: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-/** Longest server message kept in an error, in characters. */
+/** Maximum length of a server message kept in an error, in characters. */
 const MAX_MESSAGE_LENGTH = 500;
 
 /** Reads a stream into one buffer, stopping (and destroying the stream) after `maxBytes`. */

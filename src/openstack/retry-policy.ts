@@ -17,7 +17,7 @@ const CONNECTION_ERROR_CODES = new Set([
  * Decides whether a failed request may be sent again.
  *
  * Retried: connection errors, timeouts, HTTP 5xx and 429. Other 4xx statuses
- * are final because repeating the request gives the same answer. A request
+ * are final because a repeated request gets the same response. A request
  * that is not idempotent (POST) is retried only when the server cannot have
  * acted on it: the connection was refused, or the server returned 429 or 503.
  */
@@ -50,7 +50,7 @@ function networkErrorCode(cause: unknown): string | undefined {
   return undefined;
 }
 
-/** Longest `Retry-After` wait that is honoured, so a bad header cannot stall a caller for hours. */
+/** Maximum `Retry-After` wait that is honoured, so a bad header cannot stall a caller for hours. */
 export const MAX_RETRY_AFTER_SECONDS = 120;
 
 /**

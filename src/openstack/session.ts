@@ -9,9 +9,9 @@ import { OpenStackConfigError } from './errors.js';
 import type { HttpClient, TokenSource } from './http.js';
 import { silentLogger, type OpenStackLogger } from './logger.js';
 
-/** Renew a token this long before it expires, at most (5 minutes). */
+/** Maximum time before `expires_at` at which a token is renewed (5 minutes). */
 const MAX_RENEW_MARGIN_MS = 5 * 60 * 1000;
-/** Renew a short-lived token once this share of its lifetime is left (10%). */
+/** Share of a token's lifetime left when it is renewed, for tokens shorter than 50 minutes (10%). */
 const RENEW_MARGIN_SHARE = 0.1;
 
 interface TokenState {

@@ -78,7 +78,7 @@ export function createTransport(options: TransportOptions = {}): Transport {
       });
       outgoing.on('error', (error) => {
         clearTimeout(timer);
-        // An abort reports a generic AbortError; the reason says whether it was the timeout.
+        // An abort reports a generic AbortError; the signal's reason shows whether it was the timeout.
         reject(signal.aborted && signal.reason instanceof Error ? signal.reason : error);
       });
 

@@ -15,7 +15,7 @@ export type Handler = (
   socket: IncomingMessage['socket'],
 ) => void;
 
-/** An HTTP server on 127.0.0.1 that answers each request with the next handler in a list. */
+/** An HTTP server on 127.0.0.1 that responds to each request with the next handler in a list. */
 export interface FakeServer {
   readonly url: string;
   readonly requests: SeenRequest[];

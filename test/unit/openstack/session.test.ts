@@ -15,7 +15,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Answers token requests with tokens `tok-1`, `tok-2`, ... valid for one hour after ISSUED_AT. */
+/** Responds to token requests with tokens `tok-1`, `tok-2`, ... valid for one hour after ISSUED_AT. */
 function keystone(delayMs = 0): Handler {
   let count = 0;
   return (_request, response) => {
