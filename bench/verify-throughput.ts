@@ -41,7 +41,7 @@ async function writeRandomFile(file: string): Promise<void> {
   const out = createWriteStream(file);
   for (let i = 0; i < SIZE_MIB; i++) {
     if (!out.write(randomBytes(1024 * 1024))) {
-      await new Promise((resolve) => out.once('drain', resolve));
+      await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
   }
   out.end();
