@@ -111,7 +111,7 @@ export class KeystoneSession implements TokenSource {
       method: 'POST',
       url: new URL(`${this.cloud.authUrl}/auth/tokens`),
       body: { json: authRequestBody(this.cloud.auth) },
-      // A token request changes nothing on the server, so it is safe to repeat.
+      // Repeating a token request only issues another token, so it is safe to retry.
       idempotent: true,
     });
 

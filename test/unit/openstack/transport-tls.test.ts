@@ -119,7 +119,7 @@ describe('createTransport over TLS', () => {
     expect(error).toBeInstanceOf(OpenStackError);
     expect((error as OpenStackError).status).toBeUndefined();
     expect((error as OpenStackError).message).toMatch(/certificate/);
-    // The server sees the failed handshake shortly after the client gives up.
+    // The server records the failed handshake shortly after the client gives up.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(failedHandshakes).toBe(before + 1);
   });
