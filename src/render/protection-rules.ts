@@ -16,9 +16,12 @@ const RESERVED_PREFIX = 'os_glance';
 /** Prefix that Glance v1 put before property names in HTTP headers; v2 names never contain it. */
 const V1_PREFIX = /x-image-meta-property-/i;
 
-/** Property names that every pattern matching all names must match; used to spot such patterns. */
+/**
+ * Varied non-empty property names. A pattern that matches all of them is
+ * treated as matching every name, as `.*`, `.+` or `^` do.
+ * NOTE: this is a sample, so a pattern such as `[^q]` also counts as matching every name.
+ */
 const SAMPLE_NAMES = [
-  '',
   'a',
   'Z9',
   'img_signature',

@@ -49,7 +49,16 @@ const ROLES_LISTS = {
 const VALID_SPECS: Record<string, ImageSecurityPolicySpec> = {
   vendorGuide: vendorGuideSpec(),
   exactWithMetacharacters: policySpec(
-    {},
+    {
+      policy: {
+        rules: {
+          publicize_image:
+            'role:admin and "quoted" \\ tab\there \u2028 \u0085 caf\u00e9 \u{1f600} #x: y',
+          communitize_image: '!',
+          deactivate: '',
+        },
+      },
+    },
     { rules: [exact('a.b'), exact('owner_specified.openstack.md5')] },
   ),
   regexFeatures: policySpec(
