@@ -1,6 +1,7 @@
 import {
   ApiextensionsV1Api,
   KubernetesObjectApi,
+  loadYaml,
   PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
@@ -21,9 +22,13 @@ export async function applyObjects(
   const client = KubernetesObjectApi.makeApiClient(kc);
   const applied: KubernetesObject[] = [];
   for (const object of objects) {
+    // The client serializes built-in kinds through its generated models, which
+    // drop plain JSON keys they rename (a CRD schema's enum and default become
+    // _enum and _default). loadYaml converts plain JSON into those models first.
+    const typed = loadYaml<KubernetesObject>(JSON.stringify(object));
     applied.push(
       await client.patch(
-        object,
+        typed,
         undefined,
         undefined,
         APPLY_FIELD_MANAGER,

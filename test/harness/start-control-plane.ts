@@ -11,7 +11,7 @@ import { CONTROL_PLANE_SCRIPT, CONTROL_PLANE_STATE, REPO_ROOT } from './paths.js
 const run = promisify(execFile);
 
 /** Starts the test control plane once for all integration tests and installs the CRDs. */
-export default async function globalSetup(): Promise<void> {
+export async function startControlPlane(): Promise<void> {
   const started = Date.now();
   await run(CONTROL_PLANE_SCRIPT, ['up', CONTROL_PLANE_STATE], { timeout: 30 * 60_000 });
 

@@ -5,7 +5,7 @@ import { CONTROL_PLANE_SCRIPT, CONTROL_PLANE_STATE } from './paths.js';
 const run = promisify(execFile);
 
 /** Stops the test control plane unless ISO_KEEP_CONTROL_PLANE=1 asks to keep it for debugging. */
-export default async function globalTeardown(): Promise<void> {
+export async function stopControlPlane(): Promise<void> {
   if (process.env.ISO_KEEP_CONTROL_PLANE === '1') {
     return;
   }
