@@ -1,7 +1,7 @@
 // Measures signature verification throughput over a 1 GiB file: `openssl dgst -verify`,
 // python3-cursive (64 KiB updates) and verifyImageStream, 3 runs each, median reported.
-// Run with `npx tsx bench/verify-throughput.ts`; prints a markdown section to stdout.
-// Needs the openssl command and /usr/bin/python3 with cursive; uses about 1 GiB in the temp dir.
+// Run with `npx tsx bench/verify-throughput.ts`. It prints a markdown section to stdout.
+// Needs the openssl command and /usr/bin/python3 with cursive, and about 1 GiB in the temp dir.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { VerificationResult } from './result.js';
 
-/** What a verification result depends on; a change in any part needs a new download. */
+/** Inputs a verification result depends on. A change in any of them needs a new download. */
 export interface CacheKeyParts {
   readonly imageId: string;
   /** Glance's `os_hash_value` of the image data. */
@@ -10,7 +10,7 @@ export interface CacheKeyParts {
   readonly hashMethod: string;
   readonly keyType: string;
   readonly certificateFingerprint: string;
-  /** Fingerprints of the trusted certificates; undefined when the chain is not validated. */
+  /** Fingerprints of the trusted certificates, or undefined when the chain is not validated. */
   readonly trustedFingerprints?: readonly string[];
 }
 

@@ -6,9 +6,9 @@ import { encodeElement, encodeOid, encodeUnsignedInteger, TAG } from './der.js';
  * node-forge signs only with RSA, while cursive also accepts EC and DSA signing certificates.
  */
 
-/** What the new certificate says about itself. */
+/** Contents of the new certificate. */
 export interface CertificateRequest {
-  /** Subject such as `CN=image signing,O=Example`; CN, O, OU, L, ST and C are understood. */
+  /** Subject such as `CN=image signing,O=Example`, built from CN, O, OU, L, ST and C. */
   readonly subject: string;
   readonly publicKey: KeyObject;
   readonly notBefore: Date;
@@ -17,10 +17,10 @@ export interface CertificateRequest {
   readonly caPathLength?: number;
 }
 
-/** Who signs: the issuer's private key and subject Name; for a self-signed certificate, the new key. */
+/** Signing key and issuer Name. A self-signed certificate passes the new key and no issuer Name. */
 export interface CertificateSigner {
   readonly privateKey: KeyObject;
-  /** DER-encoded issuer Name; undefined for a self-signed certificate. */
+  /** DER-encoded issuer Name, or undefined for a self-signed certificate. */
   readonly issuerName?: Buffer;
 }
 
@@ -49,7 +49,7 @@ export function encodeName(subject: string): Buffer {
           `subject part "${part}" is invalid; write TYPE=value pairs separated by commas, with TYPE one of ${Object.keys(ATTRIBUTE_OIDS).join(', ')}`,
         );
       }
-      // Country codes are PrintableString by RFC 5280; everything else is UTF8String.
+      // RFC 5280 makes country codes PrintableString. Everything else is UTF8String.
       const stringTag = type === 'C' ? 0x13 : 0x0c;
       const attribute = encodeElement(
         TAG.sequence,
@@ -73,7 +73,7 @@ function encodeTime(date: Date): Buffer {
     : encodeElement(0x18, Buffer.from(`${iso}Z`, 'ascii'));
 }
 
-/** The signature algorithm and digest used for a signer key. */
+/** Picks the signature algorithm and digest for a signer key. */
 function signatureAlgorithm(key: KeyObject): { identifier: Buffer; digest: string } {
   const type = key.asymmetricKeyType;
   if (type === 'rsa') {
@@ -117,7 +117,7 @@ function encodeExtensions(caPathLength: number | undefined): Buffer {
         encodeUnsignedInteger(Buffer.from([caPathLength])),
       )
     : encodeElement(TAG.sequence);
-  // keyUsage bits: digitalSignature is bit 0 (0x80); keyCertSign and cRLSign are bits 5 and 6.
+  // keyUsage bits: digitalSignature is bit 0 (0x80), keyCertSign and cRLSign are bits 5 and 6.
   const keyUsage = isCa
     ? encodeElement(TAG.bitString, Buffer.from([0x01, 0x06]))
     : encodeElement(TAG.bitString, Buffer.from([0x07, 0x80]));
@@ -130,7 +130,7 @@ function encodeExtensions(caPathLength: number | undefined): Buffer {
   return encodeElement(0xa3, list);
 }
 
-/** Builds and signs a certificate; returns it as PEM. */
+/** Builds and signs a certificate and returns it as PEM. */
 export function buildCertificate(request: CertificateRequest, signer: CertificateSigner): string {
   if (
     request.caPathLength !== undefined &&

@@ -81,7 +81,7 @@ export function checkValidity(
 }
 
 /**
- * Whether `issuer` signed `issued`: the issuer's subject equals the issued certificate's issuer
+ * Checks whether `issuer` signed `issued`: the issuer's subject equals the issued certificate's issuer
  * name, and the issued certificate's signature verifies with the issuer's public key.
  */
 export function isIssuer(issuer: Certificate, issued: Certificate): boolean {
@@ -95,7 +95,7 @@ export function isIssuer(issuer: Certificate, issued: Certificate): boolean {
   }
 }
 
-/** Why a trusted certificate cannot sign others (cursive's `can_sign_certificates`), if so. */
+/** Returns why a trusted certificate cannot sign others (cursive's `can_sign_certificates`), or undefined. */
 export function signingDefect(certificate: Certificate): string | undefined {
   const { basicConstraints, keyCertSign } = certificate.fields;
   if (basicConstraints === undefined) {

@@ -1,15 +1,15 @@
 import { checkValidity, isIssuer, signingDefect, type Certificate } from './certificate.js';
 import type { CheckFailure } from './result.js';
 
-/** How a signer without pathLenConstraint is treated. */
+/** Treatment of a signer without pathLenConstraint. */
 export type AbsentPathLength = 'reject' | 'unlimited';
 
 export interface ChainOptions {
   readonly now: Date;
   /**
    * `reject` (the default) matches cursive 0.2.3, which compares the missing value with an
-   * integer and raises TypeError for any chain of two or more certificates, so Nova's
-   * certificate validation fails. `unlimited` follows RFC 5280 instead.
+   * integer and raises TypeError whenever a signer above the leaf lacks it, so its validation
+   * fails. `unlimited` follows RFC 5280 instead.
    */
   readonly absentPathLength?: AbsentPathLength;
 }
@@ -68,22 +68,22 @@ export function verifyChain(
   return { ok: true, chain, skipped };
 }
 
-/** Walks issuers upwards until a self-signed signer; returns the chain ordered root first. */
+/** Walks issuers upwards to a self-signed signer and returns the chain, root first. */
 function buildChain(
   leaf: Certificate,
   signers: readonly Certificate[],
 ): Certificate[] | CheckFailure {
   const chain = [leaf];
   let current = leaf;
-  // cursive loops forever on an issuer cycle; a chain longer than the signer set is one.
+  // cursive loops forever on an issuer cycle. A chain longer than the signer set must be one.
   for (let step = 0; step <= signers.length; step++) {
     const issuer = signers.find((candidate) => isIssuer(candidate, current));
     if (issuer === undefined) {
-      const which = current === leaf ? 'the certificate' : `"${subjectOf(current)}"`;
+      const subjectName = current === leaf ? 'the certificate' : `"${subjectOf(current)}"`;
       return {
         reason: 'UntrustedCertificate',
         message:
-          `no trusted certificate issued ${which} (issuer "${current.x509.issuer.replace(/\n/g, ', ')}"); ` +
+          `no trusted certificate issued ${subjectName} (issuer "${current.x509.issuer.replace(/\n/g, ', ')}"); ` +
           'add the issuing CA and its root to the trusted certificates, or sign with a certificate they issued',
       };
     }

@@ -15,7 +15,12 @@ export type KeyMatch =
  */
 export function matchKeyType(keyType: KeyType, publicKey: KeyObject): KeyMatch {
   const actual = publicKey.asymmetricKeyType ?? 'unknown';
-  const expected = keyType === 'RSA-PSS' ? 'rsa' : keyType === 'DSA' ? 'dsa' : 'ec';
+  let expected = 'ec';
+  if (keyType === 'RSA-PSS') {
+    expected = 'rsa';
+  } else if (keyType === 'DSA') {
+    expected = 'dsa';
+  }
   if (actual !== expected) {
     const hint =
       actual === 'rsa-pss'

@@ -16,14 +16,14 @@ export type RsaBits = (typeof RSA_BITS)[number];
 
 export interface KeygenRequest {
   readonly keyType: KeyType;
-  /** RSA modulus size; ignored for other key types. Defaults to 3072. */
+  /** RSA modulus size, ignored for other key types. Defaults to 3072. */
   readonly rsaBits?: RsaBits;
   readonly subject: string;
   /** Certificate lifetime in days from `now`. */
   readonly days: number;
   /** Makes a CA certificate allowing this many intermediates below it. */
   readonly caPathLength?: number;
-  /** Issuing CA in PEM; the certificate is self-signed when undefined. */
+  /** Issuing CA in PEM. The certificate is self-signed when undefined. */
   readonly issuer?: { readonly privateKeyPem: string; readonly certificatePem: string };
   readonly now?: Date;
 }

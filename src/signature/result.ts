@@ -1,4 +1,4 @@
-/** Why a verification ended as it did; the first failing check wins. */
+/** Reason for a verification outcome. The first failing check sets it. */
 export type VerificationReason =
   | 'Verified'
   | 'SignatureMismatch'
@@ -23,7 +23,7 @@ export interface VerificationResult {
   /** True exactly when `reason` is `Verified`. */
   readonly verified: boolean;
   readonly message: string;
-  /** Image bytes read from the stream; 0 when a check failed before reading. */
+  /** Image bytes read from the stream, 0 when a check failed before reading. */
   readonly bytesRead: number;
   /** SHA-256 fingerprint of the signing certificate (colon-separated hex), once it parsed. */
   readonly certificateFingerprint?: string;

@@ -22,7 +22,7 @@ export interface SignatureInput {
   readonly certificatePem: string | Buffer;
   /**
    * PEM certificates trusted to issue the signing certificate. When set (even empty), the
-   * certificate is validated as Nova does with `enable_certificate_validation`; when undefined,
+   * certificate is validated as Nova does with `enable_certificate_validation`. When undefined,
    * only the signature is checked, as Glance does at upload.
    */
   readonly trustedCertificatesPem?: readonly (string | Buffer)[];
@@ -31,11 +31,11 @@ export interface SignatureInput {
 export interface VerifyOptions {
   /** Called after each chunk with the total bytes read so far. */
   readonly onProgress?: (bytesRead: number) => void;
-  /** Clock for certificate validity checks; defaults to the system clock. */
+  /** Clock for certificate validity checks, by default the system clock. */
   readonly now?: () => Date;
-  /** Also returns the data's digest; this hashes the data a second time. */
+  /** Also returns the data's digest, which hashes the data a second time. */
   readonly computeDigest?: boolean;
-  /** Treatment of a signer without pathLenConstraint; see `ChainOptions`. */
+  /** Treatment of a signer without pathLenConstraint, as described on `ChainOptions`. */
   readonly absentPathLength?: AbsentPathLength;
 }
 
@@ -133,7 +133,7 @@ function prepare(input: SignatureInput, options: VerifyOptions): Prepared | Prep
     const trusted: Certificate[] = [];
     for (const [index, pem] of input.trustedCertificatesPem.entries()) {
       const parsedTrusted = parseCertificatePem(pem, `trusted certificate ${index + 1}`);
-      // cursive skips a trusted certificate it cannot load; so does this check.
+      // cursive skips a trusted certificate it cannot load, and so does this check.
       if (parsedTrusted.ok) trusted.push(parsedTrusted.certificate);
     }
     const now = options.now?.() ?? new Date();
@@ -154,7 +154,7 @@ function prepare(input: SignatureInput, options: VerifyOptions): Prepared | Prep
   };
 }
 
-/** An RSA signature is exactly as long as the modulus; anything else cannot verify. */
+/** Checks that an RSA signature is exactly as long as the modulus, because no other length can verify. */
 function checkRsaSignatureLength(
   keyType: KeyType,
   publicKey: KeyObject,
@@ -170,7 +170,7 @@ function checkRsaSignatureLength(
 }
 
 /**
- * The key and padding options for the final check. RSA-PSS uses MGF1 with the same hash and
+ * Builds the key and padding options for the final check. RSA-PSS uses MGF1 with the same hash and
  * the maximum salt length, set explicitly because OpenSSL's "max" constant means "detect" when
  * verifying, which would also accept a digest-length salt that cursive rejects.
  */

@@ -1,6 +1,6 @@
 import { decodeOid, decodeSmallInteger, readChildren, readElement, TAG } from './der.js';
 
-/** basicConstraints (RFC 5280 4.2.1.9); `pathLength` is undefined when the field is absent. */
+/** basicConstraints (RFC 5280 4.2.1.9). `pathLength` is undefined when the field is absent. */
 export interface BasicConstraints {
   readonly ca: boolean;
   readonly pathLength: number | undefined;
@@ -12,7 +12,7 @@ export interface CertificateFields {
   readonly issuerKey: string;
   readonly subjectKey: string;
   readonly basicConstraints: BasicConstraints | undefined;
-  /** keyCertSign bit of keyUsage; undefined when the certificate has no keyUsage extension. */
+  /** keyCertSign bit of keyUsage, or undefined when the certificate has no keyUsage extension. */
   readonly keyCertSign: boolean | undefined;
 }
 

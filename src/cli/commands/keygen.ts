@@ -81,7 +81,7 @@ async function keygen(options: KeygenCliOptions): Promise<void> {
     ...(issuer ? { issuer } : {}),
   });
 
-  // 'wx' creates the file, so mode 0600 applies; overwriting first removes the old file.
+  // 'wx' only creates files, so mode 0600 always applies. --force removes old files first.
   if (options.force) {
     await rm(options.outKey, { force: true });
     await rm(options.outCert, { force: true });

@@ -52,15 +52,17 @@ describe('parseCertificatePem', () => {
     }).certificatePem;
     const der = Buffer.from(pem.replace(/-----[A-Z ]+-----|\n/g, ''), 'base64');
     const parsed = parseCertificatePem(der);
-    expect(!parsed.ok && parsed.reason).toBe('CertificateInvalid');
-    expect(!parsed.ok && parsed.message).toContain('DER-encoded, but Glance needs PEM');
+    expect(parsed.ok).toBe(false);
+    expect(parsed).toMatchObject({ reason: 'CertificateInvalid' });
+    expect(JSON.stringify(parsed)).toContain('DER-encoded, but Glance needs PEM');
   });
 
   it('rejects garbage between PEM markers', () => {
     const parsed = parseCertificatePem(
       '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
     );
-    expect(!parsed.ok && parsed.message).toContain('could not be parsed');
+    expect(parsed.ok).toBe(false);
+    expect(JSON.stringify(parsed)).toContain('could not be parsed');
   });
 });
 
@@ -94,7 +96,8 @@ describe('verifyChain', () => {
     const now = new Date();
 
     const strict = verifyChain(leafCert, [rootCert], { now });
-    expect(!strict.ok && strict.message).toContain('has no pathLenConstraint');
+    expect(strict.ok).toBe(false);
+    expect(JSON.stringify(strict)).toContain('has no pathLenConstraint');
     expect(verifyChain(leafCert, [rootCert], { now, absentPathLength: 'unlimited' }).ok).toBe(true);
   });
 

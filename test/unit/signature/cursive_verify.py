@@ -1,8 +1,8 @@
 """Run cursive 0.2.3 over test cases read as JSON on stdin; print one verdict per case.
 
-Each case names a data file, the four signature properties with the certificate as a PEM file
-path in place of the Barbican id, optional trusted PEM paths (then the certificate is validated
-first, as Nova does), and an optional clock offset in seconds.
+Each case names a data file and the four signature properties, with a PEM file path in place of
+the Barbican certificate id. Optional trusted PEM paths make it validate the certificate first, as
+Nova does. An optional clock offset in seconds shifts cursive's clock.
 """
 
 import datetime

@@ -103,7 +103,7 @@ export class OpensslFixtures {
     return out;
   }
 
-  /** A self-signed certificate, valid from now for `days`. */
+  /** Creates a self-signed certificate, valid from now for `days`. */
   selfSigned(name: string, spec: KeySpec, extensions: Extensions, days = 30): Issued {
     const key = this.key(name, spec);
     const cert = this.path(`${name}.pem`);
@@ -127,7 +127,7 @@ export class OpensslFixtures {
     return { key, cert };
   }
 
-  /** A certificate for a new key, issued by `issuer`, valid from now for `days`. */
+  /** Issues a certificate for a new key from `issuer`, valid from now for `days`. */
   issued(name: string, spec: KeySpec, issuer: Issued, extensions: Extensions, days = 30): Issued {
     const key = this.key(name, spec);
     const csr = this.path(`${name}.csr`);
@@ -167,7 +167,7 @@ export class OpensslFixtures {
     return { key, cert };
   }
 
-  /** Signs `data` as `openssl dgst` does; `pss` picks RSA-PSS and its salt length. */
+  /** Signs `data` as `openssl dgst` does. `pss` picks RSA-PSS and its salt length. */
   sign(key: string, hash: string, data: string, pss?: 'max' | 'digest'): Buffer {
     const sigopt = pss
       ? ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', `rsa_pss_saltlen:${pss}`]

@@ -5,7 +5,25 @@ import {
   parseKeyType,
   parseSignature,
   parseSignatureProperties,
+  type Parsed,
 } from '../../../src/signature/properties.js';
+import type { CheckFailure } from '../../../src/signature/result.js';
+
+/** Returns the failure, or throws when parsing succeeded. */
+function failureOf<T>(parsed: Parsed<T> | undefined): CheckFailure {
+  if (parsed === undefined || parsed.ok) {
+    throw new Error(`expected a failure, got ${JSON.stringify(parsed)}`);
+  }
+  return parsed;
+}
+
+/** Returns the parsed value, or throws when parsing failed. */
+function valueOf<T>(parsed: Parsed<T> | undefined): T {
+  if (parsed === undefined || !parsed.ok) {
+    throw new Error(`expected a value, got ${JSON.stringify(parsed)}`);
+  }
+  return parsed.value;
+}
 
 describe('parseHashMethod', () => {
   it('accepts the four exact spellings', () => {
@@ -21,14 +39,14 @@ describe('parseHashMethod', () => {
   ])('suggests the spelling for %s', (value, suggestion) => {
     const parsed = parseHashMethod(value);
     expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.reason).toBe('InvalidHashMethod');
-    expect(!parsed.ok && parsed.message).toContain(`did you mean ${suggestion}?`);
-    expect(!parsed.ok && parsed.message).toContain(`"${value}"`);
+    expect(failureOf(parsed).reason).toBe('InvalidHashMethod');
+    expect(failureOf(parsed).message).toContain(`did you mean ${suggestion}?`);
+    expect(failureOf(parsed).message).toContain(`"${value}"`);
   });
 
   it('lists the choices for an unknown method', () => {
     const parsed = parseHashMethod('MD5');
-    expect(!parsed.ok && parsed.message).toContain('use one of SHA-224, SHA-256, SHA-384, SHA-512');
+    expect(failureOf(parsed).message).toContain('use one of SHA-224, SHA-256, SHA-384, SHA-512');
   });
 });
 
@@ -50,38 +68,38 @@ describe('parseKeyType', () => {
 
   it('suggests the spelling for rsa-pss', () => {
     const parsed = parseKeyType('rsa_pss');
-    expect(!parsed.ok && parsed.reason).toBe('UnsupportedKeyType');
-    expect(!parsed.ok && parsed.message).toContain('did you mean RSA-PSS?');
+    expect(failureOf(parsed).reason).toBe('UnsupportedKeyType');
+    expect(failureOf(parsed).message).toContain('did you mean RSA-PSS?');
   });
 
   it('rejects ECC_SECP256R1, which cursive lacks', () => {
     const parsed = parseKeyType('ECC_SECP256R1');
-    expect(!parsed.ok && parsed.reason).toBe('UnsupportedKeyType');
-    expect(!parsed.ok && parsed.message).toContain('use one of RSA-PSS, DSA');
+    expect(failureOf(parsed).reason).toBe('UnsupportedKeyType');
+    expect(failureOf(parsed).message).toContain('use one of RSA-PSS, DSA');
   });
 });
 
 describe('parseSignature', () => {
   it('decodes one-line base64', () => {
     const parsed = parseSignature(Buffer.from('signature bytes').toString('base64'));
-    expect(parsed.ok && parsed.value.toString()).toBe('signature bytes');
+    expect(valueOf(parsed).toString()).toBe('signature bytes');
   });
 
   it('rejects line-wrapped base64 with the fix', () => {
     const parsed = parseSignature('QUJD\nREVG');
-    expect(!parsed.ok && parsed.reason).toBe('InvalidSignature');
-    expect(!parsed.ok && parsed.message).toContain('line-wrapped');
-    expect(!parsed.ok && parsed.message).toContain('base64 -w 0');
+    expect(failureOf(parsed).reason).toBe('InvalidSignature');
+    expect(failureOf(parsed).message).toContain('line-wrapped');
+    expect(failureOf(parsed).message).toContain('base64 -w 0');
   });
 
   it.each(['QUJD!', 'QUJDR', 'QU JD', 'QUJD===='])('rejects %j', (value) => {
     const parsed = parseSignature(value);
-    expect(!parsed.ok && parsed.message).toContain('is not valid base64');
+    expect(failureOf(parsed).message).toContain('is not valid base64');
   });
 
   it('rejects an empty value', () => {
     const parsed = parseSignature('');
-    expect(!parsed.ok && parsed.message).toContain('is empty');
+    expect(failureOf(parsed).message).toContain('is empty');
   });
 });
 
@@ -95,7 +113,7 @@ describe('parseCertificateUuid', () => {
 
   it('rejects a name', () => {
     const parsed = parseCertificateUuid('my-cert');
-    expect(!parsed.ok && parsed.message).toContain('is not a UUID');
+    expect(failureOf(parsed).message).toContain('is not a UUID');
   });
 });
 
@@ -117,19 +135,19 @@ describe('parseSignatureProperties', () => {
       img_signature_key_type: 'DSA',
     });
     expect(parsed?.ok).toBe(false);
-    expect(parsed && !parsed.ok && parsed.message).toContain(
+    expect(failureOf(parsed).message).toContain(
       'img_signature_hash_method, img_signature_certificate_uuid are missing',
     );
   });
 
   it('parses all four', () => {
     const parsed = parseSignatureProperties(complete);
-    expect(parsed?.ok && parsed.value.keyType).toBe('RSA-PSS');
-    expect(parsed?.ok && parsed.value.signature.toString()).toBe('ABC');
+    expect(valueOf(parsed).keyType).toBe('RSA-PSS');
+    expect(valueOf(parsed).signature.toString()).toBe('ABC');
   });
 
   it('returns the first invalid property', () => {
     const parsed = parseSignatureProperties({ ...complete, img_signature_hash_method: 'SHA256' });
-    expect(parsed && !parsed.ok && parsed.reason).toBe('InvalidHashMethod');
+    expect(failureOf(parsed).reason).toBe('InvalidHashMethod');
   });
 });

@@ -18,7 +18,7 @@ interface Case {
   readonly trusted?: readonly string[];
   readonly clockOffsetSeconds?: number;
   readonly expected: VerificationReason;
-  /** Set where cursive's verdict differs on purpose; the text says why. */
+  /** Reason cursive's verdict differs on purpose, set only for such cases. */
   readonly cursiveDiffers?: string;
 }
 
@@ -204,7 +204,7 @@ function buildCases(f: OpensslFixtures): void {
   const der = f.write('rsa2048.der', f.openssl(['x509', '-in', rsa.cert, '-outform', 'der']));
   add({ ...base, name: 'DER certificate', certificate: der, expected: 'CertificateInvalid' });
 
-  // Chains. cursive checks dates against its clock; both verifiers get the same offset.
+  // Chains. cursive checks dates against its clock, so both verifiers get the same offset.
   const root = f.selfSigned('root', 'rsa:2048', 'ca_pathlen1', 3650);
   const intermediate = f.issued('intermediate', 'ec:secp384r1', root, 'ca_pathlen0', 3650);
   const leaf = f.issued('chain-leaf', 'rsa:2048', intermediate, 'leaf');
