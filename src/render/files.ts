@@ -10,7 +10,7 @@ export const GLANCE_API_FRAGMENT_KEY = 'glance-api-property-protection.conf';
 /** ConfigMap key of the nova.conf fragment that enables signature verification. */
 export const NOVA_SIGNATURE_KEY = 'nova-glance-signature.conf';
 
-/** Where the Glance workloads must mount property-protections.conf. */
+/** Mount path of property-protections.conf in the Glance workloads. */
 export const PROPERTY_PROTECTION_FILE_PATH = '/etc/glance/property-protections.conf';
 
 /** First line of every rendered file. It carries no timestamp, so output stays deterministic. */

@@ -18,9 +18,9 @@ export interface IniSection {
  * Writes comment lines, then each section with its `key = value` lines, with
  * one blank line between sections and a final newline.
  *
- * Throws on text that configparser would read differently (a line break
- * anywhere, an empty section name, a value that starts or ends with
- * whitespace); callers validate input before rendering, so a throw here is a bug.
+ * Throws on text that configparser would read differently: a line break
+ * anywhere, an empty section name, or a value that starts or ends with
+ * whitespace. Callers validate input before rendering, so a throw here is a bug.
  */
 export function writeIni(comments: readonly string[], sections: readonly IniSection[]): string {
   const blocks: string[] = [];

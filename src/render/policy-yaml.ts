@@ -17,8 +17,8 @@ export function ruleReferences(checkString: string): string[] {
 /**
  * Checks the policy.yaml overrides.
  *
- * `customRuleNames` holds the names that property protections in the
- * policies format use; such names, and names referred to as `rule:<name>`,
+ * `customRuleNames` contains the names that property protections in the
+ * policies format use. Those names, and names referred to as `rule:<name>`,
  * are helper rules rather than misspelled Glance rules.
  */
 export function checkPolicyRules(

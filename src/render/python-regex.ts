@@ -19,14 +19,14 @@
  * - plain syntax (unbalanced brackets, nothing to repeat) is left to compiling
  *   the translation with the JavaScript `u` flag.
  *
- * The translation keeps Python semantics where the engines differ: `.` does
- * not match `\n`, `$` also matches before a final `\n`, `{` that does not start
- * a valid repeat is a literal, and `]` first in a class is a literal. Unicode
- * differences of `\d`, `\w`, `\s` and `\b` are accepted as they are.
+ * The translation keeps Python semantics where the engines differ. In Python,
+ * `.` does not match `\n`, and `$` also matches before a final `\n`. A `{`
+ * that does not start a valid repeat is a literal, and so is `]` first in a
+ * class. Unicode differences of `\d`, `\w`, `\s` and `\b` are accepted as they are.
  */
 
 export interface PythonPatternAnalysis {
-  /** What Python or the checks reject, each with the fix. Empty when accepted. */
+  /** Problems that Python or the checks reject, each with the fix. Empty when accepted. */
   readonly problems: readonly string[];
   /** JavaScript equivalent for `re.search`; set only when there are no problems. */
   readonly regExp?: RegExp;
@@ -58,6 +58,9 @@ const CONTROL_ESCAPES: Readonly<Record<string, string>> = {
   t: '\t',
   v: '\v',
 };
+
+/** Number of hex digits that Python requires after each hex escape letter. */
+const HEX_ESCAPE_DIGITS: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
 
 const JAVASCRIPT_ESCAPE_FIXES: Readonly<Record<string, string>> = {
   p: 'Python has no Unicode property escapes; list the characters in a class such as [A-Za-z]',
@@ -255,8 +258,8 @@ class PatternTranslator {
     if (control !== undefined) {
       return control;
     }
-    const digits = letter === 'x' ? 2 : letter === 'u' ? 4 : letter === 'U' ? 8 : 0;
-    if (digits === 0) {
+    const digits = HEX_ESCAPE_DIGITS[letter];
+    if (digits === undefined) {
       this.reject(`contains \\N{...}, which the checks do not resolve; write the character itself`);
       return undefined;
     }

@@ -1,8 +1,9 @@
 /**
- * Writes a YAML double-quoted scalar. Every character that YAML would fold,
- * treat as a line break, or reject as non-printable (PyYAML's reader allows
- * only tab, LF, CR, 0x20-0x7E, 0x85, 0xA0-0xD7FF, 0xE000-0xFFFD and beyond
- * the BMP) is written as an escape, so PyYAML's `safe_load` returns `text` unchanged.
+ * Writes a YAML double-quoted scalar that PyYAML's `safe_load` reads back as
+ * `text`. Characters that YAML folds or reads as line breaks are escaped, and
+ * so is every character PyYAML's reader rejects as non-printable: it allows
+ * only tab, LF, CR, 0x20-0x7E, 0x85, 0xA0-0xD7FF, 0xE000-0xFFFD and code points
+ * beyond the BMP.
  */
 export function quoteYaml(text: string): string {
   let quoted = '"';

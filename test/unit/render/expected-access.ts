@@ -4,10 +4,11 @@ import { OPERATIONS, type Operation } from '../../../src/render/protection-value
 import { analyzePythonPattern } from '../../../src/render/python-regex.js';
 
 /**
- * Computes, from the spec alone, what Glance's `check_property_rules` returns:
- * no sections allows everything, the first section whose regex is found in
- * the name decides, no match denies, `!` denies, `@` allows, and otherwise a
- * role must match case-insensitively (Glance lowercases token roles).
+ * Computes, from the spec alone, what Glance's `check_property_rules` returns.
+ * A file without sections allows everything. Otherwise the first section
+ * whose regex is found in the name decides, and no match denies. `!` denies,
+ * `@` allows, and otherwise a role must match case-insensitively, because
+ * Glance lowercases token roles.
  *
  * In the policies format, rules in spec.policy.rules are evaluated for the
  * forms the tests use: "role:a", "role:a or role:b", "!" and "@".

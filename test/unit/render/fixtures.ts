@@ -25,7 +25,7 @@ export function pattern(regex: string, lists: Lists = ADMIN_WRITES): ProtectionR
   return { pattern: regex, ...lists };
 }
 
-/** A valid spec with one rule and a catch-all; `changes` replaces top-level fields. */
+/** Builds a valid spec with one rule and a catch-all. `changes` replaces top-level fields. */
 export function policySpec(
   changes: Partial<ImageSecurityPolicySpec> = {},
   protection: Partial<PropertyProtection> = {},
@@ -43,7 +43,7 @@ export function policySpec(
 }
 
 /**
- * The vendor guide's intent, written the way Glance v2 reads it: signature
+ * Builds the vendor guide's intent, written the way Glance v2 reads it: signature
  * and platform properties writable by admin only, hardware firmware type
  * settable by anyone but changed by admin, public and community visibility
  * and (de)activation limited to admin.

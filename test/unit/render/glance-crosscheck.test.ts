@@ -45,7 +45,7 @@ const ROLES_LISTS = {
   delete: ['!'],
 };
 
-/** Valid specs whose rendered files Glance must load and evaluate as the spec says. */
+/** Valid specs whose rendered files Glance must load and evaluate as the spec defines. */
 const VALID_SPECS: Record<string, ImageSecurityPolicySpec> = {
   vendorGuide: vendorGuideSpec(),
   exactWithMetacharacters: policySpec(

@@ -8,7 +8,7 @@ const PYTHON = '/usr/bin/python3';
 const GLANCE_MODULE = '/usr/lib/python3/dist-packages/glance/common/property_utils.py';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'glance_rules.py');
 
-/** [property name, operation, context roles] */
+/** One check_property_rules call: property name, operation and the roles of the request context. */
 export type Query = readonly [string, string, readonly string[]];
 
 export interface GlanceCase {

@@ -1,14 +1,17 @@
 """Evaluate rendered property-protections.conf files with Glance's own code.
 
-Reads a JSON manifest (path in argv[1]) with "cases" and "patterns". Each case names a
-property-protections.conf file, its rule format, an optional policy.yaml and
-a list of queries [property, operation, roles]. For every case this loads
-glance.common.property_utils.PropertyRules exactly as glance-api does and
-prints one JSON object: the load error, if any, and for each query the
-result of check_property_rules. policy.yaml files are also parsed by
-oslo.policy's loader, and their YAML content is returned for comparison.
-"patterns" lists regular expressions and names: for each pattern the output
-says whether re.compile accepts it and which names re.search matches.
+Reads a JSON manifest (path in argv[1]) with "cases" and "patterns" and
+prints one JSON object with a result for each.
+
+Each case names a property-protections.conf file, its rule format, an
+optional policy.yaml and a list of queries [property, operation, roles].
+The script loads glance.common.property_utils.PropertyRules as glance-api
+does and returns the load error, if any, or the check_property_rules result
+of each query. A policy.yaml is also loaded by oslo.policy, and its parsed
+content is returned for comparison with the spec.
+
+"patterns" lists regular expressions and names. For each pattern the output
+reports whether re.compile accepts it and which names re.search matches.
 
 Run with the system Python that has python3-glance installed.
 """
@@ -52,7 +55,7 @@ def evaluate(case):
 
     try:
         rules = property_utils.PropertyRules(enforcer)
-    except Exception as error:  # Glance turns every load failure into this answer
+    except Exception as error:  # report every load failure, as Glance rejects the whole file for any of them
         result['loadError'] = f'{type(error).__name__}: {error}'
         return result
 
