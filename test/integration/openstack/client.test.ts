@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +10,9 @@ import { connect, OpenStackError, type OpenStackClients } from '../../../src/ope
 import { ensureLab, type LabEnv } from '../../harness/openstack.js';
 
 const run = promisify(execFile);
+
+// Each call costs up to a few seconds on a loaded 2-core machine, and the openstack CLI more.
+jest.setTimeout(120_000);
 
 let lab: LabEnv;
 let cloudsYaml: string;
