@@ -28,7 +28,7 @@ elif ! grep -q 'exit 101' /usr/sbin/policy-rc.d; then
   echo "warning: /usr/sbin/policy-rc.d does not exit 101, so installing may start services" >&2
 fi
 
-# These answers are also the packages' defaults. Setting them keeps
+# These debconf values equal the package defaults. Setting them keeps
 # dbconfig-common, RabbitMQ and endpoint registration out of the install.
 debconf-set-selections <<'EOF'
 keystone keystone/configure_db boolean false
