@@ -27,10 +27,10 @@ import { MAX_STATUS_FINDINGS, statusPatch } from './policy/status.js';
 
 export const CONTROLLER_NAME = 'image-security-policy';
 
-/** An ImageSecurityPolicy as read from the informer cache. */
+/** An ImageSecurityPolicy as client-node returns it. */
 export type PolicyObject = ImageSecurityPolicy & KubernetesObject;
 
-/** What the policy reconciler reads and writes through. */
+/** Dependencies of the policy reconciler: API clients, policy reader, Event recorder, logger. */
 export interface PolicyReconcilerDeps {
   readonly clients: KubeClients;
   /** Returns the current policy, or undefined when it no longer exists. */
@@ -147,7 +147,7 @@ class PolicyRun {
       action: 'Render',
       note: message,
     });
-    this.log.info({ errors: errors.length }, 'spec is invalid; keeping the last valid ConfigMaps');
+    this.log.debug({ errors: errors.length }, 'spec is invalid; keeping the last valid ConfigMaps');
   }
 
   private servicesOf(rendered: ReturnType<typeof renderPolicy>): ServiceRender[] {
@@ -322,7 +322,10 @@ class PolicyRun {
     try {
       await this.finish();
     } catch (statusError) {
-      this.log.warn({ err: statusError }, 'failed to record the failure in status');
+      this.log.warn(
+        { err: describeApiError(statusError) },
+        'failed to record the failure in status',
+      );
     }
   }
 
@@ -342,7 +345,8 @@ class PolicyRun {
         },
         mergePatchOptions(),
       );
-      this.log.debug('wrote status');
+      const ready = findCondition(this.status.conditions, CONDITION.ready);
+      this.log.info({ ready: ready?.status, reason: ready?.reason }, 'updated status');
     }
     for (const event of this.pendingEvents.splice(0)) {
       await this.deps.events.record(this.policy, event);
@@ -368,7 +372,7 @@ class PolicyRun {
 
 /**
  * Wraps an apiserver failure of a step in a ReasonedError that names the step,
- * so status and the log say what failed. ReasonedErrors pass through unchanged.
+ * so status and the log name what failed. ReasonedErrors pass through unchanged.
  */
 function stepError(error: unknown, reason: string, step: string): ReasonedError {
   if (error instanceof ReasonedError) {

@@ -4,7 +4,7 @@ import { isApiError, ReasonedError } from './errors.js';
 
 export const CONFIG_MAP_CONFLICT = 'ConfigMapConflict';
 
-/** What {@link applyConfigMap} did. */
+/** Outcome of {@link applyConfigMap}. */
 export type ConfigMapWrite = 'Created' | 'Updated' | 'Unchanged';
 
 /**
@@ -65,9 +65,9 @@ export function assertOwned(live: V1ConfigMap, ownerUid: string, ownerDescriptio
 
 /**
  * Creates or updates a ConfigMap so it matches `desired`, writing only when
- * something differs. `live` is the current object when the caller has it; it
- * is fetched otherwise. Updates carry the live resourceVersion, so a
- * concurrent change fails with 409 and the caller retries on fresh data.
+ * something differs. The live object is read first (a GET, not a write). An
+ * update carries the live resourceVersion, so a concurrent change fails with
+ * 409 and the caller retries on fresh data.
  */
 export async function applyConfigMap(
   api: CoreV1Api,

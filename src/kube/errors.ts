@@ -36,7 +36,20 @@ export function describeApiError(error: unknown): string {
     }
     return `HTTP ${error.code}${detail === '' ? '' : `: ${detail}`}`;
   }
-  return error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Error)) {
+    return String(error);
+  }
+  // fetch failures carry the network error (such as ECONNREFUSED) in their
+  // cause chain; each message not already shown is appended.
+  let text = error.message;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 4; depth++) {
+    if (!text.includes(cause.message)) {
+      text = `${text}: ${cause.message}`;
+    }
+    cause = cause.cause;
+  }
+  return text;
 }
 
 /** Returns the message of a Status object sent as a JSON string, or the string itself. */

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EventsV1Api, EventsV1Event, KubernetesObject } from '@kubernetes/client-node';
+import {
+  V1MicroTime,
+  type EventsV1Api,
+  type EventsV1Event,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
-import { isApiError } from './errors.js';
+import { describeApiError, isApiError } from './errors.js';
 import { mergePatchOptions } from './patch.js';
 
 export const REPORTING_CONTROLLER = 'imagesecurity.xloud.io/image-security-operator';
@@ -12,7 +17,7 @@ export interface EventRecord {
   readonly type: 'Normal' | 'Warning';
   /** CamelCase reason, usually the reason of the condition it explains. */
   readonly reason: string;
-  /** What the operator did or failed to do, such as Render or Redeploy. */
+  /** Operation the operator performed or attempted, such as Render or Redeploy. */
   readonly action: string;
   /** Human-readable note; the API limits it to 1 kB, longer notes are cut. */
   readonly note: string;
@@ -40,7 +45,7 @@ const MAX_SERIES = 4096;
  * Writes `events.k8s.io/v1` Events, the API that carries `action`,
  * `reportingController` and event series. An event identical to one written
  * within the window (same object, type, reason, action and note) is only
- * counted; the next occurrence after the window updates the existing Event's
+ * counted. The next occurrence after the window updates the existing Event's
  * `series` with the count, so a repeating failure writes at most one request
  * per window. Recording never throws: a failed write is logged and dropped,
  * because an Event is a hint and must not fail the reconcile.
@@ -86,7 +91,11 @@ export class EventRecorder {
       await this.updateSeries(key, previous, regarding, event, now);
     } catch (error) {
       this.log.warn(
-        { err: error, reason: event.reason, object: `${namespace}/${regarding.metadata?.name}` },
+        {
+          err: describeApiError(error),
+          reason: event.reason,
+          object: `${namespace}/${regarding.metadata?.name}`,
+        },
         'failed to record event',
       );
     }
@@ -104,7 +113,8 @@ export class EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name, namespace },
-      eventTime: now,
+      // MicroTime needs six fractional digits; a plain Date sends three and the apiserver rejects it with 400.
+      eventTime: new V1MicroTime(now),
       type: event.type,
       reason: event.reason,
       action: event.action,
@@ -136,7 +146,9 @@ export class EventRecorder {
         {
           name: state.name,
           namespace: state.namespace,
-          body: { series: { count: state.count, lastObservedTime: now.toISOString() } },
+          body: {
+            series: { count: state.count, lastObservedTime: new V1MicroTime(now).toISOString() },
+          },
         },
         mergePatchOptions(),
       );

@@ -7,7 +7,7 @@ import {
   type ObjectCache,
 } from '@kubernetes/client-node';
 
-/** Receives the changes an {@link Informer} sees. Resyncs arrive as `update` with the cached object. */
+/** Receives the changes an {@link Informer} observes. Resyncs arrive as `update` with the cached object. */
 export interface InformerHandlers<T extends KubernetesObject> {
   add?(object: T): void;
   update?(object: T): void;
@@ -36,8 +36,8 @@ export interface InformerOptions<T extends KubernetesObject> {
  * A list-watch cache of one resource that keeps running. The client-node
  * informer (ListWatch in client-node 2.0.1) stops for good on any failure
  * other than 410 Gone, such as a refused connection while the apiserver
- * restarts. This wrapper starts it again with capped exponential backoff;
- * the restart resumes the watch from the last resource version seen, so
+ * restarts. This wrapper starts it again with capped exponential backoff.
+ * The restart resumes the watch from the last resource version seen, so
  * changes made while the apiserver was unreachable still arrive.
  */
 export class Informer<T extends KubernetesObject> {
@@ -130,8 +130,8 @@ export class Informer<T extends KubernetesObject> {
 
   private startInner(): void {
     // ListWatch.start reports list and watch failures through the error
-    // callback; a rejection here would only come from an unexpected bug, and
-    // is handled the same way.
+    // callback. A rejection here would mean an unexpected bug, so it is
+    // handled like any other failure.
     this.inner.start().catch((error: unknown) => this.scheduleRestart(error));
   }
 

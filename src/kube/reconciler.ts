@@ -1,8 +1,8 @@
 import type { WorkQueue } from './work-queue.js';
 
 /**
- * What a reconcile requests from the queue when it returns normally:
- * nothing (done until the next change or resync), or another run after a delay.
+ * Result of a reconcile that returned normally: empty (done until the next
+ * change or resync), or a request for another run after a delay.
  */
 export interface ReconcileResult {
   /** Reconcile the key again after this many milliseconds, without counting a failure. */

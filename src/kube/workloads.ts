@@ -11,7 +11,7 @@ import { mergePatchOptions } from './patch.js';
 
 export const WORKLOAD_NOT_FOUND = 'WorkloadNotFound';
 
-/** What {@link redeployWorkload} did. */
+/** Outcome of {@link redeployWorkload}. */
 export type RedeployAction = 'Patched' | 'JobCreated' | 'Unchanged';
 
 /** The API clients a redeploy needs. */
@@ -44,9 +44,9 @@ export function jobName(prefix: string, hash: string): string {
 /**
  * Makes a workload pick up new configuration. A Deployment, StatefulSet or
  * DaemonSet gets the hash in its pod template annotation, which rolls its
- * pods; the patch is sent only when the live value differs. A Job target gets
- * a new Job named after the hash, created once (409 AlreadyExists counts as done).
- * A missing Deployment, StatefulSet or DaemonSet raises WorkloadNotFound.
+ * pods. The patch is sent only when the live value differs. A Job target gets
+ * a new Job named after the hash, created once: 409 AlreadyExists counts as
+ * done. A missing Deployment, StatefulSet or DaemonSet raises WorkloadNotFound.
  */
 export async function redeployWorkload(
   apis: WorkloadApis,

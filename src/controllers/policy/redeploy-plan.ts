@@ -15,7 +15,7 @@ export interface ServiceRender {
   readonly restartToken: string;
 }
 
-/** How the rendered content reaches the workloads in this reconcile. */
+/** Way the rendered content reaches the workloads in this reconcile. */
 export type RedeployMode = 'Restart' | 'LiveReload' | 'UpToDate';
 
 export interface RedeployPlan {
@@ -29,7 +29,7 @@ export interface RedeployPlan {
 /**
  * Returns the restart token of a service. Glance re-reads policy.yaml and
  * values inside existing property-protections sections, so the image service
- * restarts only for its restartHash, unless the policy asks for a restart on
+ * restarts only for its restartHash, unless the policy requests a restart on
  * every change (liveReloadableChanges: Restart). The compute service reads
  * nova.conf only at start, so any content change restarts it.
  */

@@ -8,7 +8,7 @@ interface Call {
   body: Record<string, unknown>;
 }
 
-/** An Events API double that records calls; `failWith` makes the next call fail. */
+/** Builds an Events API double that records calls; setting `failWith.error` fails the next call. */
 function fakeApi(): { api: EventsV1Api; calls: Call[]; failWith: { error?: Error } } {
   const calls: Call[] = [];
   const failWith: { error?: Error } = {};
