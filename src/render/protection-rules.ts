@@ -105,9 +105,12 @@ export function checkPropertyProtection(
 
     if (nameFindings.length === 0) {
       findings.push(...checkShadowing(rule, path, earlier));
-      const regExp = analyzePythonPattern(name).regExp;
-      if (regExp !== undefined) {
-        earlier.push({ path, name, regExp });
+      const analysis = analyzePythonPattern(name);
+      if (analysis.backtrackingRisk) {
+        findings.push(backtrackingWarning(name, `${path}.pattern`));
+      } else if (analysis.regExp !== undefined) {
+        // Only patterns without a backtracking risk are run, so a hostile pattern cannot stall the operator.
+        earlier.push({ path, name, regExp: analysis.regExp });
       }
     }
   });
@@ -209,6 +212,16 @@ function checkPattern(pattern: string, path: string): Finding[] {
     ];
   }
   return [];
+}
+
+function backtrackingWarning(pattern: string, path: string): Finding {
+  return warning(
+    path,
+    `pattern ${show(pattern)} repeats a group that itself repeats or alternates, uses a backreference, ` +
+      'or has many repeats, so matching can take exponential or high polynomial time on some names. ' +
+      'Glance runs it on property names of every image request, and the checks for shadowed rules skip it; ' +
+      'rewrite it with fewer repeats, such as ^prefix_ in place of ^(prefix_.*)+',
+  );
 }
 
 /** Returns true when `regExp` matches every sample name, as a pattern such as `.*` or `^` does. */

@@ -30,7 +30,19 @@ export interface PythonPatternAnalysis {
   readonly problems: readonly string[];
   /** JavaScript equivalent for `re.search`; set only when there are no problems. */
   readonly regExp?: RegExp;
+  /**
+   * True when matching may backtrack for exponential or high polynomial time
+   * on some names: a repeated group that itself repeats or alternates, a
+   * backreference, or more than MAX_REPEATS repeats. Such a pattern must not
+   * be run on untrusted names in the event loop.
+   * NOTE: this is a heuristic. It flags `(a+)+` and `(a|a)*`, but an
+   * expensive pattern outside these forms can pass.
+   */
+  readonly backtrackingRisk: boolean;
 }
+
+/** Repeats (quantifiers with a maximum above 1) allowed before a pattern counts as a backtracking risk. */
+const MAX_REPEATS = 3;
 
 type Width = readonly [min: number, max: number];
 
@@ -42,6 +54,10 @@ interface Frame {
   readonly captureName?: string;
   sum: [number, number];
   pending: Width | null;
+  /** True when the pending atom is a group that repeats or alternates inside. */
+  pendingRepeats: boolean;
+  /** True when a quantifier with a maximum above 1 or an alternation occurs inside. */
+  containsRepeat: boolean;
   branches: Width[];
   /** True until the first atom of the first top-level branch, where global flags are allowed. */
   atStart: boolean;
@@ -92,6 +108,9 @@ class PatternTranslator {
   private ignoreCase = false;
   private multiline = false;
   private dotAll = false;
+  private repeats = 0;
+  private nestedRepeat = false;
+  private backreferences = 0;
 
   constructor(private readonly pattern: string) {
     this.frames.push(newFrame('root', 0, 0));
@@ -106,15 +125,21 @@ class PatternTranslator {
       this.reject(`the group opened at position ${open.start} is never closed; add ")"`);
     }
     if (this.problems.length > 0) {
-      return { problems: this.problems };
+      return { problems: this.problems, backtrackingRisk: false };
     }
 
     const flags = `u${this.ignoreCase ? 'i' : ''}`;
     try {
-      return { problems: [], regExp: new RegExp(this.output, flags) };
+      const regExp = new RegExp(this.output, flags);
+      const backtrackingRisk =
+        this.nestedRepeat || this.backreferences > 0 || this.repeats > MAX_REPEATS;
+      return { problems: [], regExp, backtrackingRisk };
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message.replace(/^.*: /, '') : String(cause);
-      return { problems: [`is not a valid regular expression (${reason}); fix the syntax`] };
+      return {
+        problems: [`is not a valid regular expression (${reason}); fix the syntax`],
+        backtrackingRisk: false,
+      };
     }
   }
 
@@ -185,6 +210,7 @@ class PatternTranslator {
   private atom(js: string, width: Width): void {
     this.commitPending();
     this.frame.pending = width;
+    this.frame.pendingRepeats = false;
     this.frame.atStart = false;
     this.output += js;
   }
@@ -314,6 +340,7 @@ class PatternTranslator {
       );
       return;
     }
+    this.backreferences += 1;
     this.atom(`(?:\\${group})`, [0, Infinity]);
   }
 
@@ -371,6 +398,11 @@ class PatternTranslator {
     if (frame.pending !== null) {
       const [low, high] = frame.pending;
       frame.pending = [low * min, high === 0 ? 0 : high * max];
+    }
+    if (max > 1) {
+      this.repeats += 1;
+      this.nestedRepeat ||= frame.pendingRepeats;
+      frame.containsRepeat = true;
     }
     const quantifier =
       length === 1 ? rest[0]! : `{${min}${max === min ? '' : `,${max === Infinity ? '' : max}`}}`;
@@ -650,6 +682,8 @@ class PatternTranslator {
     this.output += ')';
     const isLookaround = frame.kind === 'lookahead' || frame.kind === 'lookbehind';
     this.frame.pending = isLookaround ? [0, 0] : [min, max];
+    this.frame.pendingRepeats = frame.containsRepeat || frame.branches.length > 0;
+    this.frame.containsRepeat ||= this.frame.pendingRepeats;
     this.frame.atStart = false;
   }
 }
@@ -663,6 +697,8 @@ function newFrame(kind: Frame['kind'], start: number, captureNumber: number): Fr
     pending: null,
     branches: [],
     atStart: kind === 'root',
+    pendingRepeats: false,
+    containsRepeat: false,
   };
 }
 

@@ -96,6 +96,35 @@ describe('renderPolicy warnings', () => {
     expect(findings[0]!.path).toBe('spec.propertyProtection.rules[0].read');
   });
 
+  it.each(['^(a+)+$', '(x|xy)*z', '(a)\\1', 'a.*b.*c.*d.*e'])(
+    'warns about backtracking in %j',
+    (regex) => {
+      const findings = warningsOf(policySpec({}, { rules: [pattern(regex)] }));
+      expect(findings).toHaveLength(1);
+      expect(findings[0]!.path).toBe('spec.propertyProtection.rules[0].pattern');
+      expect(findings[0]!.message).toContain('exponential');
+    },
+  );
+
+  it('does not run a backtracking pattern on names', () => {
+    const started = performance.now();
+    const spec = policySpec({}, { rules: [pattern('^(a+)+$'), exact(`${'a'.repeat(40)}!`)] });
+    const findings = warningsOf(spec);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(findings.map((finding) => finding.path)).toEqual([
+      'spec.propertyProtection.rules[0].pattern',
+    ]);
+  });
+
+  it.each([
+    '^img_signature',
+    '^hw_(firmware|machine)_type$',
+    '^img_signature(_hash_method|_key_type)?$',
+    '^[a-z]+_\\d{1,3}$',
+  ])('does not flag %j', (regex) => {
+    expect(warningsOf(policySpec({}, { rules: [pattern(regex)] }))).toEqual([]);
+  });
+
   it('warns about an empty policy rule', () => {
     const findings = warningsOf(policySpec({ policy: { rules: { communitize_image: '' } } }));
     expect(findings).toHaveLength(1);
