@@ -159,8 +159,9 @@ function checkPolicyList(
 }
 
 /**
- * Warns where update or delete grants a role that read does not: Glance
- * hides properties a role may not read, so that role cannot change them either.
+ * Warns where update or delete grants a role that read does not. Glance 25
+ * (glance/api/property_protections.py) hides properties a role may not read,
+ * so that role's delete fails and its update is checked against create.
  */
 function checkReadCoversWrites(lists: OperationLists, path: string): Finding[] {
   const read = lists.read ?? [];
@@ -185,7 +186,8 @@ function checkReadCoversWrites(lists: OperationLists, path: string): Finding[] {
         warning(
           `${path}.${operation}`,
           `${operation} allows ${unreadable.map((role) => (role === 'every role' ? role : show(role))).join(', ')}, ` +
-            `but read does not, and Glance denies ${operation} to roles that cannot read the property; add them to read or remove them here`,
+            `but read does not. Glance hides properties from roles that cannot read them, so for those roles ` +
+            'a delete fails and an update is checked as a create; add them to read or remove them here',
         ),
       );
     }
