@@ -39,7 +39,8 @@ export function failedBeforeRead(
   certificateFingerprint?: string,
 ): VerificationResult {
   return {
-    ...failure,
+    reason: failure.reason,
+    message: failure.message,
     verified: false,
     bytesRead: 0,
     warnings: [],

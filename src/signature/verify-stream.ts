@@ -129,29 +129,53 @@ function prepare(input: SignatureInput, options: VerifyOptions): Prepared | Prep
   const lengthFailure = checkRsaSignatureLength(keyType.value, publicKey, signature.value);
   if (lengthFailure !== undefined) return fail(lengthFailure, certificate.fingerprint);
 
-  if (input.trustedCertificatesPem !== undefined) {
-    const trusted: Certificate[] = [];
-    for (const [index, pem] of input.trustedCertificatesPem.entries()) {
-      const parsedTrusted = parseCertificatePem(pem, `trusted certificate ${index + 1}`);
-      // cursive skips a trusted certificate it cannot load, and so does this check.
-      if (parsedTrusted.ok) trusted.push(parsedTrusted.certificate);
-    }
-    const now = options.now?.() ?? new Date();
-    const chainOptions = {
-      now,
-      ...(options.absentPathLength ? { absentPathLength: options.absentPathLength } : {}),
-    };
-    const chain = verifyChain(certificate, trusted, chainOptions);
-    if (!chain.ok) return fail(chain, certificate.fingerprint);
-  }
+  const trust = checkTrust(certificate, input, options);
+  if (trust.failure !== undefined) return fail(trust.failure, certificate.fingerprint);
 
   return {
     hashMethod: hashMethod.value,
     keyType: keyType.value,
     signature: signature.value,
     certificate,
-    warnings: match.warnings,
+    warnings: [...match.warnings, ...trust.notes],
   };
+}
+
+/**
+ * Validates the certificate chain when trusted certificates are given. Notes name the trusted
+ * certificates that were skipped and why, and are appended to a failure's message.
+ */
+function checkTrust(
+  certificate: Certificate,
+  input: SignatureInput,
+  options: VerifyOptions,
+): { failure?: CheckFailure; notes: string[] } {
+  if (input.trustedCertificatesPem === undefined) {
+    return { notes: [] };
+  }
+
+  const trusted: Certificate[] = [];
+  const notes: string[] = [];
+  for (const [index, pem] of input.trustedCertificatesPem.entries()) {
+    const parsed = parseCertificatePem(pem, `trusted certificate ${index + 1}`);
+    // cursive skips a trusted certificate it cannot load, and so does this check.
+    if (parsed.ok) {
+      trusted.push(parsed.certificate);
+    } else {
+      notes.push(`${parsed.message}, so it was skipped`);
+    }
+  }
+
+  const chain = verifyChain(certificate, trusted, {
+    now: options.now?.() ?? new Date(),
+    ...(options.absentPathLength ? { absentPathLength: options.absentPathLength } : {}),
+  });
+  notes.push(...chain.skipped);
+  if (chain.ok) {
+    return { notes };
+  }
+  const message = [chain.message, ...notes].join('. ');
+  return { failure: { reason: chain.reason, message }, notes };
 }
 
 /** Checks that an RSA signature is exactly as long as the modulus, because no other length can verify. */

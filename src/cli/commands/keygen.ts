@@ -60,6 +60,9 @@ async function keygen(options: KeygenCliOptions): Promise<void> {
     );
   }
   const days = Number(options.days);
+  if (!Number.isInteger(days) || days < 1) {
+    throw new Error(`--days ${options.days} must be a whole number, 1 or more`);
+  }
   const pathLength = Number(options.pathLength);
   if (!Number.isInteger(pathLength) || pathLength < 0) {
     throw new Error(`--path-length ${options.pathLength} must be a whole number, 0 or more`);

@@ -43,8 +43,9 @@ export function verifyCommand(): Command {
       ).makeOptionMandatory(),
     )
     .option(
-      '--trusted-ca <path...>',
-      'trusted CA certificates (PEM); repeat for each, root included',
+      '--trusted-ca <path>',
+      'trusted CA certificate (PEM); repeat the option for each CA, root included',
+      (path: string, previous: string[] | undefined) => [...(previous ?? []), path],
     )
     .addOption(
       new Option('-o, --output <format>', 'output format')

@@ -99,3 +99,28 @@ describe('verifyImageStream', () => {
     expect(result.bytesRead).toBe(3500);
   });
 });
+
+describe('verifyImageStream trust notes', () => {
+  it('explains skipped trusted certificates', async () => {
+    const root = generateSigningKey({ keyType: 'ECC_SECP384R1', subject: 'CN=Leaf Only', days: 1 });
+    const result = await verifyImageStream(iterate(), {
+      signature: await signChunks(),
+      hashMethod: 'SHA-512',
+      keyType: 'ECC_SECP384R1',
+      certificatePem: key.certificatePem,
+      trustedCertificatesPem: [root.certificatePem, 'not a certificate'],
+    });
+    expect(result).toEqual({
+      reason: 'UntrustedCertificate',
+      verified: false,
+      message: expect.stringContaining('no trusted certificate issued the certificate') as string,
+      bytesRead: 0,
+      certificateFingerprint: new X509Certificate(key.certificatePem).fingerprint256,
+      warnings: [],
+    });
+    expect(result.message).toContain(
+      'trusted certificate "CN=Leaf Only" skipped: basicConstraints does not set CA:TRUE',
+    );
+    expect(result.message).toContain('trusted certificate 2 is not a PEM certificate');
+  });
+});
