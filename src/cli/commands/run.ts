@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startManager } from '../../controllers/manager.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { startManager, type ManagerHandle } from '../../controllers/manager.js';
 import { loadKubeConfig } from '../../kube/client.js';
+import { describeApiError } from '../../kube/errors.js';
 import { createLogger } from '../../log.js';
+import { EXIT } from '../output.js';
 
 interface RunOptions {
   kubeconfig?: string;
@@ -33,7 +36,18 @@ export function runCommand(): Command {
     )
     .action(async (options: RunOptions) => {
       const log = createLogger();
-      const kubeConfig = loadKubeConfig(options.kubeconfig);
+      let kubeConfig: KubeConfig;
+      try {
+        kubeConfig = loadKubeConfig(options.kubeconfig);
+      } catch (error) {
+        const source = options.kubeconfig ?? process.env.KUBECONFIG ?? 'the default locations';
+        log.error(
+          { err: describeApiError(error), kubeconfig: source },
+          'failed to load the kubeconfig; pass --kubeconfig or set KUBECONFIG',
+        );
+        process.exitCode = EXIT.usage;
+        return;
+      }
       log.info(
         {
           server: kubeConfig.getCurrentCluster()?.server,
@@ -44,12 +58,19 @@ export function runCommand(): Command {
         'starting',
       );
 
-      const manager = await startManager(kubeConfig, {
-        log,
-        workers: options.workers,
-        resyncPeriodMs: options.resyncPeriod * 1000,
-        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-      });
+      let manager: ManagerHandle;
+      try {
+        manager = await startManager(kubeConfig, {
+          log,
+          workers: options.workers,
+          resyncPeriodMs: options.resyncPeriod * 1000,
+          ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+        });
+      } catch (error) {
+        log.error({ err: describeApiError(error) }, 'failed to start the controllers');
+        process.exitCode = 1;
+        return;
+      }
 
       const signal = await new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', resolve);
