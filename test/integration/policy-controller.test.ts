@@ -113,12 +113,12 @@ async function updateSpec(namespace: string, change: (spec: Spec) => void): Prom
   });
 }
 
-async function createDeployment(namespace: string): Promise<void> {
-  const labels = { app: DEPLOYMENT };
+async function createDeployment(namespace: string, name = DEPLOYMENT): Promise<void> {
+  const labels = { app: name };
   await apps.createNamespacedDeployment({
     namespace,
     body: {
-      metadata: { name: DEPLOYMENT },
+      metadata: { name },
       spec: {
         selector: { matchLabels: labels },
         template: {
@@ -130,8 +130,8 @@ async function createDeployment(namespace: string): Promise<void> {
   });
 }
 
-async function deploymentHash(namespace: string): Promise<string | undefined> {
-  const deployment = await apps.readNamespacedDeployment({ name: DEPLOYMENT, namespace });
+async function deploymentHash(namespace: string, name = DEPLOYMENT): Promise<string | undefined> {
+  const deployment = await apps.readNamespacedDeployment({ name, namespace });
   return deployment.spec?.template.metadata?.annotations?.[RESTART_HASH];
 }
 
@@ -464,4 +464,68 @@ describe('ImageSecurityPolicy controller', () => {
     );
     await waitReady(namespace, 30_000);
   }, 180_000);
+
+  it('restarts only compute for a nova change', async () => {
+    const namespace = await createNamespace('isp');
+    await createDeployment(namespace);
+    await createDeployment(namespace, 'nova-compute');
+    await createPolicy(namespace, {
+      ...baseSpec(deploymentTarget),
+      computeSignatureVerification: { verifyGlanceSignatures: false },
+      targets: {
+        imageService: { configMapName: CONFIG_MAP, workloads: deploymentTarget },
+        computeService: {
+          configMapName: 'nova-image-signatures',
+          workloads: [{ kind: 'Deployment', name: 'nova-compute' }],
+        },
+      },
+    });
+    await startController(namespace);
+    await waitReady(namespace);
+    await waitQuiet(namespace);
+    const glanceBefore = await deploymentHash(namespace);
+    const novaBefore = await deploymentHash(namespace, 'nova-compute');
+    const since = new Date();
+
+    await updateSpec(namespace, (spec) => {
+      spec.computeSignatureVerification = { verifyGlanceSignatures: true };
+    });
+    await waitReady(namespace);
+    await waitQuiet(namespace);
+    const nova = await core.readNamespacedConfigMap({ name: 'nova-image-signatures', namespace });
+    const patched = await operatorWrites(namespace, since, 'deployments');
+
+    expect(novaBefore).toMatch(/^[0-9a-f]{64}$/);
+    expect(await deploymentHash(namespace, 'nova-compute')).not.toBe(novaBefore);
+    expect(await deploymentHash(namespace)).toBe(glanceBefore);
+    expect(patched.map((event) => event.name)).toEqual(['nova-compute']);
+    expect(Object.values(nova.data ?? {}).join('')).toMatch(/verify_glance_signatures\s*=\s*True/);
+  });
+
+  it('leaves a foreign ConfigMap alone', async () => {
+    const namespace = await createNamespace('isp');
+    await createDeployment(namespace);
+    const foreign = await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: CONFIG_MAP }, data: { 'policy.yaml': 'kept: true\n' } },
+    });
+    await createPolicy(namespace, baseSpec(deploymentTarget));
+    await startController(namespace);
+
+    const policy = await eventually(
+      async () => {
+        const current = await getPolicy(namespace);
+        const written = current.status?.conditions?.find((c) => c.type === 'ConfigMapsWritten');
+        return written?.status === 'False' ? current : undefined;
+      },
+      { what: 'ConfigMapsWritten=False' },
+    );
+    const written = policy.status?.conditions?.find((c) => c.type === 'ConfigMapsWritten');
+    const after = await core.readNamespacedConfigMap({ name: CONFIG_MAP, namespace });
+
+    expect(written?.reason).toBe('ConfigMapConflict');
+    expect(written?.message).toContain(`${namespace}/${CONFIG_MAP}`);
+    expect(after.metadata?.resourceVersion).toBe(foreign.metadata?.resourceVersion);
+    expect(await deploymentHash(namespace)).toBeUndefined();
+  });
 });
