@@ -1,5 +1,6 @@
 // Measures signature verification throughput over a 1 GiB file: `openssl dgst -verify`,
 // python3-cursive (64 KiB updates) and verifyImageStream, 3 runs each, median reported.
+// BENCH_SIZE_MIB and BENCH_RUNS change the file size and the number of runs.
 // Run with `npx tsx bench/verify-throughput.ts`. It prints a markdown section to stdout.
 // Needs the openssl command and /usr/bin/python3 with cursive, and about 1 GiB in the temp dir.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,13 +13,13 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { verifyImageStream } from '../src/signature/verify-stream.js';
 
 const SIZE_MIB = Number(process.env.BENCH_SIZE_MIB ?? 1024);
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const dir = mkdtempSync(join(tmpdir(), 'verify-throughput-'));
 const path = (name: string): string => join(dir, name);
 
@@ -51,14 +52,6 @@ async function writeRandomFile(file: string): Promise<void> {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
-
-async function timeRuns(run: () => Promise<number>): Promise<number> {
-  const seconds: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    seconds.push(await run());
-  }
-  return median(seconds);
 }
 
 function openssl(args: string[]): Buffer {
@@ -102,52 +95,58 @@ async function main(): Promise<void> {
   }
   if (warmed !== SIZE_MIB * 1048576) throw new Error(`read ${warmed} bytes of ${data}`);
 
-  const opensslSeconds = await timeRuns(() => {
+  const runOpenssl = (): Promise<number> => {
     const start = process.hrtime.bigint();
-    const result = spawnSync('openssl', [
-      'dgst',
-      '-sha256',
-      '-verify',
-      path('pub.pem'),
-      ...pss,
-      '-signature',
-      path('sig.bin'),
-      data,
-    ]);
+    const args = ['dgst', '-sha256', '-verify', path('pub.pem'), ...pss];
+    const result = spawnSync('openssl', [...args, '-signature', path('sig.bin'), data]);
     if (result.status !== 0) throw new Error(`openssl did not verify: ${result.stdout.toString()}`);
     return Promise.resolve(Number(process.hrtime.bigint() - start) / 1e9);
-  });
+  };
 
-  const cursiveSeconds = await timeRuns(() => {
-    const result = spawnSync('/usr/bin/python3', [
-      '-c',
-      CURSIVE_SCRIPT,
-      path('cert.pem'),
-      path('sig.b64'),
-      data,
-    ]);
+  const runCursive = (): Promise<number> => {
+    const args = ['-c', CURSIVE_SCRIPT, path('cert.pem'), path('sig.b64'), data];
+    const result = spawnSync('/usr/bin/python3', args);
     if (result.status !== 0) throw new Error(`cursive did not verify: ${result.stderr.toString()}`);
     return Promise.resolve(Number(result.stdout.toString()));
-  });
+  };
 
   const certificatePem = readFileSync(path('cert.pem'));
-  const oursFor = (highWaterMark: number) => async (): Promise<number> => {
+  const runOurs = (highWaterMark: number) => async (): Promise<number> => {
     const start = process.hrtime.bigint();
-    const result = await verifyImageStream(createReadStream(data, { highWaterMark }), {
-      signature,
-      hashMethod: 'SHA-256',
-      keyType: 'RSA-PSS',
-      certificatePem,
-    });
+    const stream = createReadStream(data, { highWaterMark });
+    const input = { signature, hashMethod: 'SHA-256', keyType: 'RSA-PSS', certificatePem };
+    const result = await verifyImageStream(stream, input);
     if (!result.verified) throw new Error(`verifyImageStream: ${result.message}`);
     return Number(process.hrtime.bigint() - start) / 1e9;
   };
-  const oursSeconds = await timeRuns(oursFor(1 << 20));
-  const ours64kSeconds = await timeRuns(oursFor(1 << 16));
 
+  const verifiers = [
+    { name: 'openssl dgst -verify', run: runOpenssl },
+    { name: 'cursive get_verifier, 64 KiB updates', run: runCursive },
+    { name: 'verifyImageStream, 1 MiB reads', run: runOurs(1 << 20) },
+    { name: 'verifyImageStream, 64 KiB reads', run: runOurs(1 << 16) },
+  ];
+  // Rounds run every verifier once, so load from other processes hits each of them alike.
+  const loadBefore = loadavg()[0] ?? 0;
+  const times = verifiers.map(() => [] as number[]);
+  for (let round = 0; round < RUNS; round++) {
+    for (const [index, verifier] of verifiers.entries()) {
+      times[index]?.push(await verifier.run());
+    }
+  }
+  const loadAfter = loadavg()[0] ?? 0;
+
+  const medians = times.map(median);
+  const [opensslSeconds = Number.NaN, cursiveSeconds = Number.NaN] = medians;
   const mbps = (seconds: number): string => ((SIZE_MIB * 1048576) / 1e6 / seconds).toFixed(0);
-  const row = (name: string, seconds: number): string =>
-    `| ${name} | ${seconds.toFixed(2)} | ${mbps(seconds)} | ${(opensslSeconds / seconds).toFixed(2)}x | ${(cursiveSeconds / seconds).toFixed(2)}x |`;
+  const rows = verifiers.map((verifier, index) => {
+    const seconds = medians[index] ?? Number.NaN;
+    const sorted = [...(times[index] ?? [])].sort((a, b) => a - b);
+    const spread = `${sorted[0]?.toFixed(2)}-${sorted[sorted.length - 1]?.toFixed(2)}`;
+    const vsOpenssl = (opensslSeconds / seconds).toFixed(2);
+    const vsCursive = (cursiveSeconds / seconds).toFixed(2);
+    return `| ${verifier.name} | ${seconds.toFixed(2)} (${spread}) | ${mbps(seconds)} | ${vsOpenssl}x | ${vsCursive}x |`;
+  });
   const versions = spawnSync('/usr/bin/python3', [
     '-c',
     'import cryptography; print(cryptography.__version__)',
@@ -160,16 +159,14 @@ async function main(): Promise<void> {
       '## Signature verification throughput',
       '',
       `${SIZE_MIB} MiB of random data in the page cache, RSA-3072 RSA-PSS (maximum salt) with SHA-256, ` +
-        `median of ${RUNS} runs. Made by \`npx tsx bench/verify-throughput.ts\` on ${cpus()[0]?.model ?? 'unknown CPU'} ` +
-        `(${cpus().length} cores, shared with other work), Node ${process.versions.node} (OpenSSL ${process.versions.openssl}), ` +
+        `median of ${RUNS} interleaved rounds. Made by \`npx tsx bench/verify-throughput.ts\` on ${cpus()[0]?.model ?? 'unknown CPU'} ` +
+        `(${cpus().length} cores, 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after), ` +
+        `Node ${process.versions.node} (OpenSSL ${process.versions.openssl}), ` +
         `${openssl(['version']).toString().trim()}, python3-cryptography ${versions}.`,
       '',
-      '| verifier | seconds | MB/s | speed vs openssl | speed vs cursive |',
+      '| verifier | seconds, median (min-max) | MB/s | speed vs openssl | speed vs cursive |',
       '|---|---|---|---|---|',
-      row('openssl dgst -verify', opensslSeconds),
-      row('cursive get_verifier, 64 KiB updates', cursiveSeconds),
-      row('verifyImageStream, 1 MiB reads', oursSeconds),
-      row('verifyImageStream, 64 KiB reads', ours64kSeconds),
+      ...rows,
       '',
       'openssl time includes process start; cursive time excludes Python start and imports.',
       '',
