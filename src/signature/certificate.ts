@@ -88,6 +88,8 @@ export function isIssuer(issuer: Certificate, issued: Certificate): boolean {
   if (issuer.fields.subjectKey !== issued.fields.issuerKey) {
     return false;
   }
+  // NOTE: cursive checks RSA certificate signatures with PKCS#1 v1.5 only, while OpenSSL here also
+  // accepts RSASSA-PSS, so a PSS-signed certificate passes this check but fails in cursive.
   try {
     return issued.x509.verify(issuer.x509.publicKey);
   } catch {

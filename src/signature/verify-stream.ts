@@ -39,7 +39,7 @@ export interface VerifyOptions {
   readonly absentPathLength?: AbsentPathLength;
 }
 
-/** Everything checked before reading data: parsed inputs, or the first failure. */
+/** Inputs parsed and checked before any image data is read. */
 interface Prepared {
   readonly hashMethod: HashMethod;
   readonly keyType: KeyType;
