@@ -18,10 +18,11 @@ export interface ActionInput {
  * active image with `onFailure: Deactivate`. Only an image this operator
  * deactivated is reactivated, once it verifies again. An image someone else
  * reactivated clears the flag, so the operator does not later reactivate an
- * image an administrator deactivated. An unknown outcome never acts.
+ * image an administrator deactivated. An unknown or
+ * unverifiable outcome never acts.
  */
 export function decideImageAction(input: ActionInput): ImageAction {
-  if (input.outcome === 'unknown') {
+  if (input.outcome === 'unknown' || input.outcome === 'unverifiable') {
     return 'None';
   }
   const deactivated = input.imageStatus === 'deactivated';

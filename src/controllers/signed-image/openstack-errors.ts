@@ -12,7 +12,10 @@ export function openStackOutcome(error: unknown, step: string): OutcomeError {
     return error;
   }
   if (error instanceof OpenStackConfigError) {
-    return new OutcomeError(unknown(REASON.invalidCloudsYaml, `${step}: ${error.message}`), {
+    // A YAML parse error quotes the source lines below its first line, which
+    // may contain a password, so only the first line is kept.
+    const firstLine = error.message.split('\n')[0] ?? '';
+    return new OutcomeError(unknown(REASON.invalidCloudsYaml, `${step}: ${firstLine}`), {
       cause: error,
     });
   }

@@ -34,16 +34,18 @@ export const REASON = {
   propertiesUpdated: 'PropertiesUpdated',
   deactivated: 'Deactivated',
   reactivated: 'Reactivated',
-  deactivationFailed: 'DeactivationFailed',
+  imageActionFailed: 'ImageActionFailed',
 } as const;
 
 /**
  * How sure an outcome is about the image itself. A `verdict` says the image
- * does not verify as declared, so it may be deactivated. An `unknown` outcome
- * says the operator could not decide (OpenStack unreachable, configuration
- * missing) and must never lead to an action on the image.
+ * does not verify as declared, so it may be deactivated. `unverifiable` says
+ * there is no single image to check (none or several match), which sets
+ * Verified=False but leaves every image alone. An `unknown` outcome says the
+ * operator could not decide (OpenStack unreachable, configuration missing)
+ * and must never lead to an action on the image.
  */
-export type OutcomeKind = 'verified' | 'verdict' | 'unknown';
+export type OutcomeKind = 'verified' | 'verdict' | 'unverifiable' | 'unknown';
 
 /** The result of one reconcile, before it is written to status. */
 export interface Outcome {
@@ -79,6 +81,11 @@ export class OutcomeError extends Error {
 /** Builds an outcome that leaves the image alone. */
 export function unknown(reason: string, message: string): Outcome {
   return { kind: 'unknown', reason, message };
+}
+
+/** Builds an outcome for a missing or ambiguous image: Verified=False, no action. */
+export function unverifiable(reason: string, message: string): Outcome {
+  return { kind: 'unverifiable', reason, message };
 }
 
 /** Builds a verdict: the image does not verify as declared. */

@@ -6,7 +6,10 @@ import { isDeepStrictEqual } from 'node:util';
  * of `live` missing from `desired` is set to null, which a merge patch reads
  * as "remove".
  */
-export function statusPatch(live: object | undefined, desired: object): Record<string, unknown> | undefined {
+export function statusPatch(
+  live: object | undefined,
+  desired: object,
+): Record<string, unknown> | undefined {
   const livePlain = toPlain(live ?? {});
   const desiredPlain = toPlain(desired);
   if (isDeepStrictEqual(livePlain, desiredPlain)) {
