@@ -9,6 +9,7 @@ import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../log.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../manifests/configmap.js';
 import { CONTROLLER_NAME, PolicyReconciler, type PolicyObject } from './image-security-policy.js';
+import { startSignedImageController } from './signed-image.js';
 
 export interface ManagerOptions {
   readonly log: Logger;
@@ -26,7 +27,7 @@ export interface ManagerOptions {
   readonly eventWindowMs?: number;
 }
 
-/** A running policy controller. */
+/** The running policy and SignedImage controllers. */
 export interface ManagerHandle {
   readonly queue: WorkQueue;
   /** Stops taking new work, waits for reconciles in flight, then stops the informers. */
@@ -38,7 +39,8 @@ const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 /**
  * Starts the ImageSecurityPolicy controller in this process: an informer for
  * the policies, one for the ConfigMaps the operator owns (so a hand edit or
- * deletion is repaired), and the workers. Resolves once both caches are filled.
+ * deletion is repaired), and the workers. Then starts the SignedImage
+ * controller with its own queue and workers. Resolves once every cache is filled.
  */
 export async function startManager(
   kubeConfig: KubeConfig,
@@ -98,6 +100,19 @@ export async function startManager(
   }
   log.info({ namespace: namespace ?? '(all)', policies: policies.list().length }, 'caches synced');
 
+  // The SignedImage controller shares the policy informer, so a policy change requeues its SignedImages.
+  const signedImages = await startSignedImageController(kubeConfig, {
+    log,
+    policies,
+    resyncPeriodMs,
+    syncTimeoutMs,
+    ...(namespace === undefined ? {} : { namespace }),
+    ...(options.eventWindowMs === undefined ? {} : { eventWindowMs: options.eventWindowMs }),
+  }).catch(async (error: unknown) => {
+    await Promise.all([policies.stop(), configMaps.stop()]);
+    throw error;
+  });
+
   const reconciler = new PolicyReconciler({
     clients,
     getPolicy: async (policyNamespace, name) => {
@@ -136,6 +151,7 @@ export async function startManager(
     stop: async () => {
       await queue.shutDown();
       await workers;
+      await signedImages.stop();
       await Promise.all([policies.stop(), configMaps.stop()]);
       log.info('controller stopped');
     },
