@@ -188,6 +188,12 @@ describe('signStream and generateSigningKey', () => {
 
   it('produces signatures cursive verifies', () => {
     expect(signed.length).toBe(KEY_TYPES.length * 2 + 1);
+    const probe = spawnSync(PYTHON, ['-c', 'import cursive.signature_utils']);
+    if (probe.status !== 0) {
+      throw new Error(
+        `${PYTHON} cannot import cursive; install python3-cursive with hack/provision.sh`,
+      );
+    }
     const cases = signed.map((s) => ({ ...s, data }));
     const output = execFileSync(PYTHON, [join(HERE, 'cursive_verify.py')], {
       input: JSON.stringify(cases),
