@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { diffCommand } from './diff.js';
 import { keygenCommand } from './keygen.js';
 import { renderCommand } from './render.js';
 import { runCommand } from './run.js';
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   program.addCommand(runCommand());
   program.addCommand(renderCommand());
   program.addCommand(validateCommand());
+  program.addCommand(diffCommand());
   program.addCommand(signCommand());
   program.addCommand(verifyCommand());
   program.addCommand(keygenCommand());
