@@ -207,7 +207,12 @@ async function main(): Promise<void> {
       (d) => d.spec?.template?.metadata?.annotations?.[RESTART_HASH_ANNOTATION] !== undefined,
     );
   }
-  await deployments.waitAll(pending, 300_000);
+  const progress = setInterval(() => {
+    const done = pending.filter((name) => deployments.seen.has(name)).length;
+    process.stderr.write(`initial reconcile: ${done}/${pending.length}\n`);
+  }, 15_000);
+  await deployments.waitAll(pending, 1_800_000);
+  clearInterval(progress);
   const initialMs = performance.now() - initialStart;
   process.stderr.write(
     `initial reconcile of ${POLICIES} policies done in ${initialMs.toFixed(0)} ms\n`,
