@@ -7,9 +7,15 @@ import { Informer } from '../kube/informer.js';
 import { runWorkers } from '../kube/reconciler.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../log.js';
+import type { OperatorMetrics } from '../server/metrics.js';
+import type { ReadinessChecks } from '../server/readiness.js';
+import { instrumentReconciler, openStackMetricsObserver } from '../server/reconcile-metrics.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../manifests/configmap.js';
 import { CONTROLLER_NAME, PolicyReconciler, type PolicyObject } from './image-security-policy.js';
-import { startSignedImageController } from './signed-image.js';
+import {
+  CONTROLLER_NAME as SIGNED_IMAGE_CONTROLLER,
+  startSignedImageController,
+} from './signed-image.js';
 
 export interface ManagerOptions {
   readonly log: Logger;
@@ -25,6 +31,10 @@ export interface ManagerOptions {
   readonly retryBaseDelayMs?: number;
   /** Window in which identical Events are counted instead of written, in ms. Default 300000. */
   readonly eventWindowMs?: number;
+  /** Registry that receives reconcile, queue and OpenStack metrics; none are recorded when absent. */
+  readonly metrics?: OperatorMetrics;
+  /** Readiness checks to which the manager adds its informer check while it runs. */
+  readonly readiness?: ReadinessChecks;
 }
 
 /** The running policy and SignedImage controllers. */
@@ -108,6 +118,12 @@ export async function startManager(
     syncTimeoutMs,
     ...(namespace === undefined ? {} : { namespace }),
     ...(options.eventWindowMs === undefined ? {} : { eventWindowMs: options.eventWindowMs }),
+    ...(options.metrics === undefined
+      ? {}
+      : {
+          metrics: options.metrics,
+          openstack: { observer: openStackMetricsObserver(options.metrics) },
+        }),
   }).catch(async (error: unknown) => {
     await Promise.all([policies.stop(), configMaps.stop()]);
     throw error;
@@ -128,10 +144,13 @@ export async function startManager(
     events: new EventRecorder(clients.events, log, { windowMs: options.eventWindowMs }),
     log,
   });
+  const reconcile = (key: string) => reconciler.reconcile(key);
   const workers = runWorkers(
     queue,
     options.workers ?? 4,
-    (key) => reconciler.reconcile(key),
+    options.metrics === undefined
+      ? reconcile
+      : instrumentReconciler(options.metrics, CONTROLLER_NAME, reconcile),
     (key, error, retry) => {
       log.error(
         {
@@ -146,9 +165,18 @@ export async function startManager(
     },
   );
 
+  options.metrics?.watchQueue(CONTROLLER_NAME, queue);
+  options.metrics?.watchQueue(SIGNED_IMAGE_CONTROLLER, signedImages.queue);
+  const removeReadiness = options.readiness?.add('informers', () =>
+    policies.hasSynced() && configMaps.hasSynced()
+      ? { ok: true }
+      : { ok: false, reason: 'policy or ConfigMap cache not synced' },
+  );
+
   return {
     queue,
     stop: async () => {
+      removeReadiness?.();
       await queue.shutDown();
       await workers;
       await signedImages.stop();

@@ -7,7 +7,9 @@ import { Informer } from '../kube/informer.js';
 import { runWorkers, type ReconcileResult } from '../kube/reconciler.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { reconcileLogger, type Logger } from '../log.js';
-import type { OpenStackLogger } from '../openstack/index.js';
+import type { OpenStackLogger, OpenStackRequestObserver } from '../openstack/index.js';
+import type { OperatorMetrics } from '../server/metrics.js';
+import { instrumentReconciler } from '../server/reconcile-metrics.js';
 import { ConnectionCache } from './signed-image/connections.js';
 import { SignedImageRun } from './signed-image/run.js';
 import type {
@@ -69,9 +71,12 @@ export interface SignedImageControllerOptions extends SignedImageTimings {
   readonly eventWindowMs?: number;
   /** A running policy informer to share; one is started when absent. */
   readonly policies?: Informer<PolicyObject>;
-  /** OpenStack client settings: logger, per-attempt timeout and retries. */
+  /** Registry that receives this controller's reconcile counts and durations. */
+  readonly metrics?: OperatorMetrics;
+  /** OpenStack client settings: logger, metrics observer, per-attempt timeout and retries. */
   readonly openstack?: {
     readonly logger?: OpenStackLogger;
+    readonly observer?: OpenStackRequestObserver;
     readonly timeoutMs?: number;
     readonly retries?: number;
   };
@@ -173,10 +178,13 @@ export async function startSignedImageController(
     verifier,
     ...timings(options),
   });
+  const reconcile = (key: string) => reconciler.reconcile(key);
   const workers = runWorkers(
     queue,
     options.workers ?? 2,
-    (key) => reconciler.reconcile(key),
+    options.metrics === undefined
+      ? reconcile
+      : instrumentReconciler(options.metrics, CONTROLLER_NAME, reconcile),
     (key, error, retry) => {
       log.error(
         {

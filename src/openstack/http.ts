@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import pRetry from 'p-retry';
 import { OpenStackError } from './errors.js';
-import { silentLogger, type OpenStackLogger } from './logger.js';
+import { silentLogger, type OpenStackLogger, type OpenStackRequestObserver } from './logger.js';
 import { isRetryable, parseRetryAfter } from './retry-policy.js';
 import type { Transport, TransportBody, TransportResponse } from './transport.js';
 import { readLimited, serverMessage } from './response-body.js';
@@ -49,6 +49,8 @@ export interface HttpResponse {
 export interface HttpClientOptions {
   readonly transport: Transport;
   readonly logger?: OpenStackLogger;
+  /** Receives the status and duration of every attempt, for metrics. */
+  readonly observer?: OpenStackRequestObserver;
   /** Default per-attempt timeout in milliseconds (30 000). */
   readonly timeoutMs?: number;
   /** Retries after the first attempt (4). */
@@ -67,6 +69,7 @@ export interface HttpClientOptions {
 export class HttpClient {
   private readonly transport: Transport;
   private readonly logger: OpenStackLogger;
+  private readonly observer: OpenStackRequestObserver | undefined;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly minRetryDelayMs: number;
@@ -75,6 +78,7 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.transport = options.transport;
     this.logger = options.logger ?? silentLogger;
+    this.observer = options.observer;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 4;
     this.minRetryDelayMs = options.minRetryDelayMs ?? 500;
@@ -228,6 +232,7 @@ export class HttpClient {
         ...(request.signal === undefined ? {} : { signal: request.signal }),
       });
     } catch (cause) {
+      this.observe(request, undefined, started);
       this.logger.debug(
         {
           service: request.service,
@@ -243,6 +248,7 @@ export class HttpClient {
       );
     }
 
+    this.observe(request, response.status, started);
     this.logger.debug(
       {
         service: request.service,
@@ -255,6 +261,24 @@ export class HttpClient {
       'OpenStack request',
     );
     return response;
+  }
+
+  /** Reports one attempt to the observer; an observer that throws cannot fail the request. */
+  private observe(request: HttpRequest, status: number | undefined, started: number): void {
+    if (this.observer === undefined) {
+      return;
+    }
+    const durationMs = performance.now() - started;
+    try {
+      this.observer.observeRequest({
+        service: request.service,
+        method: request.method,
+        durationMs,
+        ...(status === undefined ? {} : { status }),
+      });
+    } catch (error) {
+      this.logger.warn({ service: request.service, err: String(error) }, 'request observer failed');
+    }
   }
 }
 

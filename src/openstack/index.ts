@@ -4,7 +4,7 @@ import { parseCloudsYaml } from './clouds-yaml.js';
 import { OpenStackConfigError } from './errors.js';
 import { GlanceClient } from './glance.js';
 import { HttpClient } from './http.js';
-import type { OpenStackLogger } from './logger.js';
+import type { OpenStackLogger, OpenStackRequestObserver } from './logger.js';
 import { KeystoneSession } from './session.js';
 import { createTransport } from './transport.js';
 
@@ -22,13 +22,19 @@ export {
   type ImageDownload,
   type ImagePatchOperation,
 } from './glance.js';
-export type { OpenStackLogger } from './logger.js';
+export type {
+  OpenStackLogger,
+  OpenStackRequestObservation,
+  OpenStackRequestObserver,
+} from './logger.js';
 export { KeystoneSession } from './session.js';
 
 export interface ConnectOptions {
   /** PEM CA bundle for https endpoints. Overrides the cloud's `cacert` file. */
   readonly caBundle?: string;
   readonly logger?: OpenStackLogger;
+  /** Receives the status and duration of every HTTP attempt, for metrics. */
+  readonly observer?: OpenStackRequestObserver;
   /** Per-attempt request timeout in milliseconds (30 000). */
   readonly timeoutMs?: number;
   /** Retries after a retryable failure (4). */
@@ -66,6 +72,7 @@ export async function connect(
   const http = new HttpClient({
     transport: createTransport(caBundle === undefined ? {} : { caBundle }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
   });

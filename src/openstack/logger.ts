@@ -14,3 +14,22 @@ export const silentLogger: OpenStackLogger = {
   warn: () => undefined,
   debug: () => undefined,
 };
+
+/** One HTTP exchange with an OpenStack service, reported to an {@link OpenStackRequestObserver}. */
+export interface OpenStackRequestObservation {
+  /** Service name, such as `glance`. */
+  readonly service: string;
+  readonly method: string;
+  /** Response status; undefined when no response arrived (refused, reset, timed out). */
+  readonly status?: number;
+  /** Time until the response headers arrived or the attempt failed, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/**
+ * Receives every attempt the HTTP client makes, retries included, for
+ * metrics. It must not throw; the client ignores anything it returns.
+ */
+export interface OpenStackRequestObserver {
+  observeRequest(observation: OpenStackRequestObservation): void;
+}
