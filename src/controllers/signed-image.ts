@@ -26,9 +26,10 @@ export const CONTROLLER_NAME = 'signed-image';
 
 /**
  * Reconciles SignedImages: keeps the declared signature properties on the
- * Glance image, verifies its data (downloading it only when the image,
- * signature, certificate or trust set changed), deactivates it on a failed
- * verification when asked to, and reactivates it once it verifies again.
+ * Glance image and verifies its data. The data is downloaded again only when
+ * the image, signature, certificate or trust set changed. With
+ * `onFailure: Deactivate` a failed image is deactivated, and it is
+ * reactivated once it verifies again.
  */
 export class SignedImageReconciler {
   constructor(
@@ -57,7 +58,7 @@ export class SignedImageReconciler {
 
 export interface SignedImageControllerOptions extends SignedImageTimings {
   readonly log: Logger;
-  /** Namespace to watch; all namespaces when undefined. */
+  /** Namespace to watch, or every namespace when undefined. */
   readonly namespace?: string;
   /** SignedImages reconciled in parallel. Default 2, because each may stream a large image. */
   readonly workers?: number;
@@ -69,7 +70,7 @@ export interface SignedImageControllerOptions extends SignedImageTimings {
   readonly retryBaseDelayMs?: number;
   /** Window in which identical Events are counted instead of written, in ms. Default 300000. */
   readonly eventWindowMs?: number;
-  /** A running policy informer to share; one is started when absent. */
+  /** A running policy informer to share. When absent, the controller starts its own. */
   readonly policies?: Informer<PolicyObject>;
   /** Registry that receives this controller's reconcile counts and durations. */
   readonly metrics?: OperatorMetrics;
@@ -174,7 +175,10 @@ export async function startSignedImageController(
         : readSignedImage(clients, objectNamespace, name),
     events: new EventRecorder(clients.events, log, { windowMs: options.eventWindowMs }),
     log,
-    connections: new ConnectionCache(options.openstack ?? {}),
+    connections: new ConnectionCache({
+      logger: log.child({ component: 'openstack' }),
+      ...options.openstack,
+    }),
     verifier,
     ...timings(options),
   });

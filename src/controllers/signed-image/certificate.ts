@@ -20,7 +20,7 @@ export interface SigningCertificate {
   readonly stored: boolean;
 }
 
-/** What a reconcile knows from the last status, so a stored secret is found without a listing. */
+/** The secret recorded in the last status, so a stored certificate is found without a listing. */
 export interface KnownSecret {
   readonly secretId?: string;
   readonly fingerprint?: string;
@@ -69,7 +69,7 @@ export async function resolveCertificate(
     throw new OutcomeError(verdict(REASON.certificateInvalid, parsed.message));
   }
   const certificate = parsed.certificate;
-  // Only the certificate is stored, even when the Secret key also holds other PEM blocks.
+  // Only the certificate is stored, even when the Secret key also contains other PEM blocks.
   const pem = certificate.x509.toString();
   const { secretId, stored } = await ensureStored(deps.barbican, certificate, pem, deps.known);
   return { secretId, certificate, pem, stored };
@@ -170,7 +170,7 @@ async function findStored(
   return undefined;
 }
 
-/** True when secret `id` exists and its payload is `certificate`; false on 404. */
+/** Checks that secret `id` exists and contains `certificate`. Returns false on 403 or 404. */
 async function holdsCertificate(
   barbican: BarbicanClient,
   id: string,

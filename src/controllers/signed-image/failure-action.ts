@@ -1,7 +1,7 @@
 import type { FailureAction } from '../../api/signed-image.js';
 import type { OutcomeKind } from './reasons.js';
 
-/** What to do with the image after a reconcile's outcome. */
+/** The action on the image that follows a reconcile's outcome. */
 export type ImageAction = 'Deactivate' | 'Reactivate' | 'ClearFlag' | 'None';
 
 export interface ActionInput {

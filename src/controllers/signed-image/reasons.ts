@@ -38,12 +38,12 @@ export const REASON = {
 } as const;
 
 /**
- * How sure an outcome is about the image itself. A `verdict` says the image
- * does not verify as declared, so it may be deactivated. `unverifiable` says
- * there is no single image to check (none or several match), which sets
- * Verified=False but leaves every image alone. An `unknown` outcome says the
- * operator could not decide (OpenStack unreachable, configuration missing)
- * and must never lead to an action on the image.
+ * The certainty of an outcome about the image itself. A `verdict` means the
+ * image does not verify as declared, so it may be deactivated. `unverifiable`
+ * means there is no single image to check (none or several match), which
+ * sets Verified=False but leaves every image alone. `unknown` means the
+ * operator could not decide (OpenStack unreachable, configuration missing),
+ * so the image is never acted on.
  */
 export type OutcomeKind = 'verified' | 'verdict' | 'unverifiable' | 'unknown';
 

@@ -304,8 +304,12 @@ export class SignedImageRun {
   /** Sets the conditions from the outcome, with an Event when the Verified condition changes. */
   private record(outcome: Outcome): void {
     const previous = findCondition(this.status.conditions, CONDITION.verified);
-    const status: Condition['status'] =
-      outcome.kind === 'verified' ? 'True' : outcome.kind === 'unknown' ? 'Unknown' : 'False';
+    let status: Condition['status'] = 'False';
+    if (outcome.kind === 'verified') {
+      status = 'True';
+    } else if (outcome.kind === 'unknown') {
+      status = 'Unknown';
+    }
     const deactivated = this.status.deactivatedByOperator === true && outcome.kind === 'verdict';
     const message = deactivated
       ? `${outcome.message}. The image is deactivated until it verifies again.`
