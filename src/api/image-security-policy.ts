@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions, LabelName, ObjectMeta, ResourceName, SecretKeySelector, Uuid } from './common.js';
+import { PublishedImages } from './published-images.js';
 import { cel, has, OpaqueObject, StringEnum, StringMap } from './schema-helpers.js';
 
 export const RULE_FORMATS = ['roles', 'policies'] as const;
@@ -283,6 +284,7 @@ export const ImageSecurityPolicySpec = Type.Object(
         description: 'CA certificates that SignedImage certificates must chain to.',
       }),
     ),
+    publishedImages: Type.Optional(PublishedImages),
   },
   {
     additionalProperties: false,
