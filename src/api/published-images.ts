@@ -59,8 +59,8 @@ export const PublishedImageEntry = Type.Object(
   {
     additionalProperties: false,
     description:
-      'One allow-list entry. An image matches when it meets every criterion the entry sets; ' +
-      'within one criterion, one listed value is enough.',
+      'One allow-list entry. An image matches when it meets every criterion the entry sets. ' +
+      'Within one criterion, one listed value is enough.',
     ...cel({
       rule: 'has(self.owners) || has(self.namePatterns) || has(self.tags) || has(self.imageIds)',
       message: 'set at least one of owners, namePatterns, tags or imageIds',
