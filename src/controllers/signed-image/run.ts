@@ -153,6 +153,7 @@ export class SignedImageRun {
 
     let image = await resolveImage(openstack.glance, spec.image);
     this.image = image;
+    this.forgetPreviousImage(image.id);
     this.status.imageId = image.id;
     const inactive = inactiveOutcome(image, this.status.deactivatedByOperator === true);
     if (inactive !== undefined) {
@@ -224,6 +225,32 @@ export class SignedImageRun {
       delete this.status.lastVerified;
     }
     return outcomeOfVerification(result.reason, result.message);
+  }
+
+  /**
+   * Drops `deactivatedByOperator` when the spec now names another image, so
+   * the flag can never reactivate an image that someone else deactivated.
+   * The previous image stays deactivated, because the operator no longer
+   * checks it, and a Warning Event says so.
+   */
+  private forgetPreviousImage(imageId: string): void {
+    const previous = this.status.imageId;
+    if (previous === undefined || previous === imageId || !this.status.deactivatedByOperator) {
+      return;
+    }
+    delete this.status.deactivatedByOperator;
+    this.log.info(
+      { previousImageId: previous, imageId },
+      'image changed; previous image stays deactivated',
+    );
+    this.events.push({
+      type: 'Warning',
+      reason: REASON.previousImageDeactivated,
+      action: 'ResolveImage',
+      note:
+        `spec.image now resolves to image ${imageId}. Image ${previous}, which this operator ` +
+        'deactivated, is no longer checked and stays deactivated; reactivate it by hand if it is trusted.',
+    });
   }
 
   /** Patches the declared signature properties (and visibility) onto the image where they differ. */

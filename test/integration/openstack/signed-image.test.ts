@@ -718,3 +718,37 @@ describe('SignedImage with OpenStack unreachable', () => {
     expect(JSON.stringify(object.status)).not.toContain(lab.admin.password);
   });
 });
+
+describe('SignedImage moved to another image', () => {
+  it('keeps both deactivations', async () => {
+    const data = randomBytes(4096);
+    const signature = await sign(rsaLeaf.key, data, 'sha256', true);
+    const failing = await uploadImage(`${prefix}-moved-from`, randomBytes(4096));
+    const deactivatedByAdmin = await uploadImage(`${prefix}-moved-to`, data);
+    await admin.glance.deactivateImage(deactivatedByAdmin.id);
+    await createSignedImage('moved', {
+      policyRef: { name: 'glance' },
+      image: { id: failing.id },
+      signature: { value: signature, hashMethod: 'SHA-256', keyType: 'RSA-PSS' },
+      certificate: { barbicanSecretId: rsaCertificateId },
+      onFailure: 'Deactivate',
+    });
+    const failed = await waitForReason('moved', 'SignatureMismatch');
+    expect(failed.status?.deactivatedByOperator).toBe(true);
+
+    await patchSpec('moved', { image: { id: deactivatedByAdmin.id } });
+    const moved = await eventually(
+      async () => {
+        const object = await getSignedImage('moved');
+        return object.status?.imageId === deactivatedByAdmin.id ? object : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'moved to the second image' },
+    );
+
+    expect(conditionOf(moved, 'Verified')?.reason).toBe('ImageNotActive');
+    expect(moved.status?.deactivatedByOperator).toBeUndefined();
+    expect((await admin.glance.getImage(deactivatedByAdmin.id)).status).toBe('deactivated');
+    expect((await admin.glance.getImage(failing.id)).status).toBe('deactivated');
+    expect(await eventReasons('moved')).toContain('PreviousImageDeactivated');
+  });
+});
