@@ -35,6 +35,7 @@ export const REASON = {
   deactivated: 'Deactivated',
   reactivated: 'Reactivated',
   imageActionFailed: 'ImageActionFailed',
+  reconcileFailed: 'ReconcileFailed',
   previousImageDeactivated: 'PreviousImageDeactivated',
 } as const;
 

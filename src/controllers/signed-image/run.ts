@@ -66,6 +66,7 @@ export class SignedImageRun {
   async execute(): Promise<ReconcileResult | undefined> {
     let outcome: Outcome;
     let retryCause: unknown;
+    let actionError: ReasonedError | undefined;
     try {
       outcome = await this.evaluate();
     } catch (error) {
@@ -73,7 +74,7 @@ export class SignedImageRun {
         outcome = error.outcome;
         retryCause = error.retry ? error : undefined;
       } else {
-        outcome = unknown('ReconcileFailed', `reconcile failed: ${describeApiError(error)}`);
+        outcome = unknown(REASON.reconcileFailed, `reconcile failed: ${describeApiError(error)}`);
         retryCause = error;
       }
     }
@@ -90,11 +91,14 @@ export class SignedImageRun {
         action: 'UpdateImageState',
         note: message,
       });
-      retryCause ??= new ReasonedError(REASON.imageActionFailed, message, { cause: error });
+      actionError = new ReasonedError(REASON.imageActionFailed, message, { cause: error });
     }
     this.record(outcome);
     await this.finish();
 
+    if (actionError !== undefined) {
+      throw actionError;
+    }
     if (retryCause !== undefined) {
       throw new ReasonedError(outcome.reason, outcome.message, { cause: retryCause });
     }
@@ -231,7 +235,7 @@ export class SignedImageRun {
    * Drops `deactivatedByOperator` when the spec now names another image, so
    * the flag can never reactivate an image that someone else deactivated.
    * The previous image stays deactivated, because the operator no longer
-   * checks it, and a Warning Event says so.
+   * checks it, and a Warning Event reports it.
    */
   private forgetPreviousImage(imageId: string): void {
     const previous = this.status.imageId;
@@ -304,6 +308,10 @@ export class SignedImageRun {
       deactivatedByOperator: this.status.deactivatedByOperator === true,
     });
     if (action === 'Deactivate') {
+      // The flag is written before the deactivation. If the final status write
+      // failed after it, the next reconcile would take the image for one that
+      // someone else deactivated and never reactivate it.
+      await this.patchStatus({ deactivatedByOperator: true });
       await this.glance.deactivateImage(image.id);
       this.status.deactivatedByOperator = true;
       this.log.info({ imageId: image.id, reason: outcome.reason }, 'deactivated image');
