@@ -8,7 +8,8 @@ const MAX_CONNECTIONS = 64;
 /**
  * OpenStack clients shared between reconciles, keyed by a hash of the
  * clouds.yaml text, the cloud name and the CA bundle. Reusing a session keeps
- * its Keystone token, so a periodic check needs no new authentication. A changed Secret yields a new key and new clients.
+ * its Keystone token, so a periodic check needs no new authentication. A
+ * changed Secret yields a new key and new clients.
  */
 export class ConnectionCache {
   private readonly clients = new Map<string, OpenStackClients>();
