@@ -28,6 +28,8 @@ export interface OperatorProcessOptions {
   readonly namespace?: string;
   readonly workers: number;
   readonly resyncPeriodMs: number;
+  /** Window in which identical Events are counted instead of written, in ms; the manager's default when absent. */
+  readonly eventWindowMs?: number;
   /** Where the metrics and health server listens; no server when undefined. */
   readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** Compete for a Lease and run the controllers only while holding it; always run when undefined. */
@@ -96,6 +98,7 @@ async function runControllers(
       metrics,
       readiness,
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      ...(options.eventWindowMs === undefined ? {} : { eventWindowMs: options.eventWindowMs }),
     });
   } catch (error) {
     log.error({ err: describeApiError(error) }, 'failed to start the controllers');

@@ -40,8 +40,9 @@ export function buildConfigMap(
             kind: IMAGE_SECURITY_POLICY.kind,
             name: policy.metadata.name,
             uid: policy.metadata.uid,
+            // No blockOwnerDeletion, which under the OwnerReferencesPermissionEnforcement
+            // admission plugin would need `update` on imagesecuritypolicies/finalizers.
             controller: true,
-            blockOwnerDeletion: true,
           },
         ];
 

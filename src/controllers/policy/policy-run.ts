@@ -251,7 +251,10 @@ export class PolicyRun {
         name: this.policy.metadata.name,
         uid: this.policy.metadata.uid ?? '',
         controller: true,
-        blockOwnerDeletion: true,
+        // No blockOwnerDeletion: with the OwnerReferencesPermissionEnforcement
+        // admission plugin it needs `update` on imagesecuritypolicies/finalizers,
+        // a grant used by no request. Foreground deletion of a policy then does
+        // not wait for its ConfigMaps and Jobs, which garbage collection still removes.
       },
     };
   }
