@@ -30,7 +30,7 @@ export interface OperatorProcessOptions {
   readonly resyncPeriodMs: number;
   /** Window in which identical Events are counted instead of written, in ms; the manager's default when absent. */
   readonly eventWindowMs?: number;
-  /** Where the metrics and health server listens; no server when undefined. */
+  /** Listen address of the metrics and health server, or undefined for no server. */
   readonly metricsAddress?: { readonly host: string; readonly port: number };
   /** Compete for a Lease and run the controllers only while holding it; always run when undefined. */
   readonly leaderElection?: LeaderElectionSettings;

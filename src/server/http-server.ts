@@ -29,7 +29,7 @@ export interface MetricsServer {
  * Starts the HTTP server for Prometheus and the kubelet probes:
  *
  * - `/metrics`: the operator's registry in the Prometheus text format.
- * - `/healthz`: 200 while the event loop answers timers in time.
+ * - `/healthz`: 200 while the event loop runs timers on time.
  * - `/readyz`: 200 when every readiness check passes, else 503 with the failing checks.
  *
  * Plain HTTP without authentication, as is usual for a pod-internal metrics

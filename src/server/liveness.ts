@@ -2,7 +2,7 @@
  * Measures how late a repeating timer fires, which is how long the event loop
  * was blocked. `/healthz` fails while the latest delay is above the limit, so
  * a process stuck in a long synchronous loop is restarted by its liveness
- * probe even when the probe itself gets an answer between the stalls.
+ * probe even when the probe itself gets a response between the stalls.
  */
 export class EventLoopMonitor {
   private timer: ReturnType<typeof setInterval> | undefined;

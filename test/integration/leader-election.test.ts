@@ -125,7 +125,7 @@ describe('leader election between operator processes', () => {
     expect(await holder(namespace)).toBe(leaderId);
 
     // A killed leader cannot release the lease, so the standby waits for it
-    // to expire. It sees the last renewal up to one retry period late and
+    // to expire. It reads the last renewal up to one retry period late and
     // tries again every retry period, hence the bound of lease + 2 retries.
     const killedAt = Date.now();
     process.kill(leader.pid, 'SIGKILL');
