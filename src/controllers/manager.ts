@@ -8,6 +8,7 @@ import { runWorkers } from '../kube/reconciler.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../log.js';
 import type { OperatorMetrics } from '../server/metrics.js';
+import { combineObservers, OpenStackReachability } from '../server/openstack-readiness.js';
 import type { ReadinessChecks } from '../server/readiness.js';
 import { instrumentReconciler, openStackMetricsObserver } from '../server/reconcile-metrics.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../manifests/configmap.js';
@@ -110,6 +111,12 @@ export async function startManager(
   }
   log.info({ namespace: namespace ?? '(all)', policies: policies.list().length }, 'caches synced');
 
+  const reachability = new OpenStackReachability();
+  const observers = [
+    reachability,
+    ...(options.metrics === undefined ? [] : [openStackMetricsObserver(options.metrics)]),
+  ];
+
   // The SignedImage controller shares the policy informer, so a policy change requeues its SignedImages.
   const signedImages = await startSignedImageController(kubeConfig, {
     log,
@@ -118,12 +125,8 @@ export async function startManager(
     syncTimeoutMs,
     ...(namespace === undefined ? {} : { namespace }),
     ...(options.eventWindowMs === undefined ? {} : { eventWindowMs: options.eventWindowMs }),
-    ...(options.metrics === undefined
-      ? {}
-      : {
-          metrics: options.metrics,
-          openstack: { observer: openStackMetricsObserver(options.metrics) },
-        }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    openstack: { observer: combineObservers(...observers) },
   }).catch(async (error: unknown) => {
     await Promise.all([policies.stop(), configMaps.stop()]);
     throw error;
@@ -167,16 +170,23 @@ export async function startManager(
 
   options.metrics?.watchQueue(CONTROLLER_NAME, queue);
   options.metrics?.watchQueue(SIGNED_IMAGE_CONTROLLER, signedImages.queue);
-  const removeReadiness = options.readiness?.add('informers', () =>
+  const removeInformerCheck = options.readiness?.add('informers', () =>
     policies.hasSynced() && configMaps.hasSynced()
       ? { ok: true }
       : { ok: false, reason: 'policy or ConfigMap cache not synced' },
+  );
+  // Only policies with an OpenStack connection make the cloud part of readiness.
+  const removeOpenStackCheck = options.readiness?.add('openstack', () =>
+    policies.list().some((policy) => policy.spec.openstack !== undefined)
+      ? reachability.check()
+      : { ok: true },
   );
 
   return {
     queue,
     stop: async () => {
-      removeReadiness?.();
+      removeInformerCheck?.();
+      removeOpenStackCheck?.();
       await queue.shutDown();
       await workers;
       await signedImages.stop();
