@@ -180,6 +180,7 @@ export async function startSignedImageController(
       ...options.openstack,
     }),
     verifier,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...timings(options),
   });
   const reconcile = (key: string) => reconciler.reconcile(key);

@@ -26,6 +26,7 @@ import {
 import { isoSeconds, statusPatch } from './status.js';
 import { loadTrustedCertificates } from './trusted.js';
 import type { SignedImageDeps, SignedImageObject } from './types.js';
+import type { ImageVerifier } from './verification.js';
 
 /** Outcomes caused by configuration that no informer watches, so a timed requeue finds the fix. */
 const UNWATCHED_REASONS: ReadonlySet<string> = new Set([
@@ -192,15 +193,23 @@ export class SignedImageRun {
     image = await this.syncProperties(image, certificate.secretId);
     this.image = image;
 
-    const { result, cached } = await this.deps.verifier.verify({
-      glance: openstack.glance,
-      image,
-      signature: spec.signature,
-      certificate,
-      trusted,
-      onProgress: this.progressReporter(image.size),
-    });
+    let verification: Awaited<ReturnType<ImageVerifier['verify']>>;
+    try {
+      verification = await this.deps.verifier.verify({
+        glance: openstack.glance,
+        image,
+        signature: spec.signature,
+        certificate,
+        trusted,
+        onProgress: this.progressReporter(image.size),
+      });
+    } catch (error) {
+      this.deps.metrics?.observeVerification('error');
+      throw error;
+    }
+    const { result, cached } = verification;
     if (!cached) {
+      this.deps.metrics?.observeVerification(result.verified ? 'verified' : 'failed');
       this.status.progress = {
         bytesVerified: result.bytesRead,
         ...(image.size === null ? {} : { totalBytes: image.size }),

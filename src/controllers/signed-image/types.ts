@@ -4,6 +4,7 @@ import type { SignedImage } from '../../api/signed-image.js';
 import type { KubeClients } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { Logger } from '../../log.js';
+import type { OperatorMetrics } from '../../server/metrics.js';
 import type { ConnectionCache } from './connections.js';
 import type { ImageVerifier } from './verification.js';
 
@@ -35,5 +36,7 @@ export interface SignedImageDeps extends SignedImageTimings {
   readonly log: Logger;
   readonly connections: ConnectionCache;
   readonly verifier: ImageVerifier;
+  /** Registry whose verification counter counts each download checked, cached results excluded. */
+  readonly metrics?: OperatorMetrics;
   readonly now?: () => Date;
 }
