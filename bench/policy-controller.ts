@@ -20,8 +20,11 @@ import {
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
-  Watch,
+  makeInformer,
+  type Informer,
   type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
 } from '@kubernetes/client-node';
 
 const run = promisify(execFile);
@@ -114,31 +117,35 @@ function deploymentBody(index: number): Record<string, unknown> {
   };
 }
 
-/** Records when each named object was first seen satisfying a predicate, through one watch. */
+/**
+ * Records when each named object was first seen satisfying a predicate. An
+ * informer is used instead of a bare watch because the apiserver closes
+ * watches after its request timeout and the informer reconnects.
+ */
 class WatchTimes {
   readonly seen = new Map<string, number>();
   private readonly waiting = new Map<string, (object: any) => boolean>();
-  private request: { abort(): void } | undefined;
+  private readonly informer: Informer<KubernetesObject>;
 
-  constructor(
-    private readonly kc: KubeConfig,
-    private readonly watchPath: string,
-  ) {}
+  constructor(kc: KubeConfig, watchPath: string, list: ListPromise<KubernetesObject>) {
+    this.informer = makeInformer(kc, watchPath, list);
+    const observe = (object: KubernetesObject): void => {
+      const name = object.metadata?.name ?? '';
+      const predicate = this.waiting.get(name);
+      if (predicate !== undefined && predicate(object)) {
+        this.seen.set(name, performance.now());
+        this.waiting.delete(name);
+      }
+    };
+    this.informer.on('add', observe);
+    this.informer.on('update', observe);
+    this.informer.on('error', () => {
+      setTimeout(() => void this.informer.start(), 500);
+    });
+  }
 
   async start(): Promise<void> {
-    this.request = await new Watch(this.kc).watch(
-      this.watchPath,
-      {},
-      (_type, object: any) => {
-        const name = object.metadata?.name as string;
-        const predicate = this.waiting.get(name);
-        if (predicate !== undefined && predicate(object)) {
-          this.seen.set(name, performance.now());
-          this.waiting.delete(name);
-        }
-      },
-      () => undefined,
-    );
+    await this.informer.start();
   }
 
   expect(name: string, predicate: (object: any) => boolean): void {
@@ -151,14 +158,14 @@ class WatchTimes {
     while (names.some((name) => !this.seen.has(name))) {
       if (Date.now() > deadline) {
         const missing = names.filter((name) => !this.seen.has(name)).length;
-        throw new Error(`timed out waiting for ${missing} objects on ${this.watchPath}`);
+        throw new Error(`timed out waiting for ${missing} objects`);
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
-  stop(): void {
-    this.request?.abort();
+  async stop(): Promise<void> {
+    await this.informer.stop();
   }
 }
 
@@ -192,8 +199,14 @@ async function main(): Promise<void> {
   });
 
   // Initial reconcile of every policy: wait for every Deployment to carry a restart hash.
-  const deployments = new WatchTimes(admin, `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`);
-  const configMaps = new WatchTimes(admin, `/api/v1/namespaces/${NAMESPACE}/configmaps`);
+  const deployments = new WatchTimes(
+    admin,
+    `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`,
+    () => apps.listNamespacedDeployment({ namespace: NAMESPACE }),
+  );
+  const configMaps = new WatchTimes(admin, `/api/v1/namespaces/${NAMESPACE}/configmaps`, () =>
+    core.listNamespacedConfigMap({ namespace: NAMESPACE }),
+  );
   await deployments.start();
   await configMaps.start();
   const initialStart = performance.now();
@@ -285,8 +298,8 @@ async function main(): Promise<void> {
   const resyncMs = performance.now() - resyncStart;
   const writes = await auditEvents({ user: 'operator', since, writesOnly: true });
 
-  deployments.stop();
-  configMaps.stop();
+  await deployments.stop();
+  await configMaps.stop();
   await manager.stop();
   await run(path.join(root, 'hack/control-plane.sh'), ['down', state]);
 
