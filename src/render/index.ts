@@ -93,7 +93,11 @@ export function renderPolicy(spec: ImageSecurityPolicySpec): RenderResult {
 /**
  * Renders the Glance files. Glance re-reads policy.yaml and the values inside
  * existing property-protections sections live, but reads the section list and
- * the glance-api.conf options only at start, so only those enter restartHash.
+ * the glance-api.conf options only at start, so those enter restartHash.
+ * The set of policy rule names enters it too: Glance 25 merges a re-read
+ * policy.yaml into its enforcer without overwriting (glance/api/policy.py), so
+ * a removed rule stays in force until a restart. Adding a rule restarts too,
+ * because the hash cannot tell the two apart.
  */
 function renderImageService(spec: ImageSecurityPolicySpec): RenderedConfigMap {
   const protection = spec.propertyProtection;
@@ -108,6 +112,7 @@ function renderImageService(spec: ImageSecurityPolicySpec): RenderedConfigMap {
     protection.format,
     sections.map((section) => section.name),
     fragment,
+    Object.keys(spec.policy?.rules ?? {}).sort(),
   ]);
   return {
     name: spec.targets.imageService.configMapName,

@@ -62,7 +62,9 @@ export async function stopLab(stateDir = OPENSTACK_LAB_STATE): Promise<void> {
 /**
  * Restarts Glance. Needed after adding, removing or reordering sections of the
  * property protections file, because Glance merges a re-read file into the
- * sections it already has. Value edits and policy.yaml changes apply without it.
+ * sections it already has. Value edits apply without it, and so do policy.yaml
+ * rules added or changed, but a removed policy.yaml rule stays in force until
+ * a restart.
  */
 export async function restartGlance(stateDir = OPENSTACK_LAB_STATE): Promise<void> {
   await run(OPENSTACK_LAB_SCRIPT, ['restart-glance', stateDir], { timeout: 2 * 60_000 });

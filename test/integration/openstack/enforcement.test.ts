@@ -221,29 +221,32 @@ describe('live reload', () => {
     ).toBe(403);
   });
 
-  it('keeps a removed policy rule until restart', async () => {
+  it('restarts Glance for a removed policy rule', async () => {
     const before = rendered(exampleSpec);
     const unset = rendered(withPolicyRules(exampleSpec, (rules) => delete rules.communitize_image));
-    // NOTE: the renderer counts every policy.yaml change as live, so this
-    // removal leaves restartHash unchanged although Glance needs a restart.
-    expect(unset.restartHash).toBe(before.restartHash);
-
     // Glance 25.1 creates its oslo.policy Enforcer with overwrite=False
     // (glance/api/policy.py), so a re-read file updates rules but drops none.
-    expect(await glanceConfig.install(unset)).toEqual({ restartNeeded: false, restarted: false });
+    // The renderer therefore puts the rule names into restartHash.
+    expect(unset.restartHash).not.toBe(before.restartHash);
+
+    // Written without the restart, the removed rule stays in force.
+    expect(await glanceConfig.install(unset, { skipRestart: true })).toEqual({
+      restartNeeded: true,
+      restarted: false,
+    });
     const stale = await memberImage('community-unset-live', { visibility: 'private' });
     expect(
       await statusOf(member.glance.updateImage(stale.id, replace('visibility', 'community'))),
     ).toBe(403);
 
-    await glanceConfig.restart();
+    expect(await glanceConfig.install(unset)).toEqual({ restartNeeded: true, restarted: true });
     const restarted = await memberImage('community-unset-restarted', { visibility: 'private' });
     expect(
       await statusOf(member.glance.updateImage(restarted.id, replace('visibility', 'community'))),
     ).toBe(200);
 
-    // Adding the rule back is live again.
-    expect(await glanceConfig.install(before)).toEqual({ restartNeeded: false, restarted: false });
+    // Adding the rule back changes the rule names too, so it restarts as well.
+    expect(await glanceConfig.install(before)).toEqual({ restartNeeded: true, restarted: true });
     const restricted = await memberImage('community-readded', { visibility: 'private' });
     expect(
       await statusOf(member.glance.updateImage(restricted.id, replace('visibility', 'community'))),

@@ -168,13 +168,27 @@ describe('renderPolicy determinism and hashes', () => {
     expect(after.restartHash).toBe(before.restartHash);
   });
 
-  it('keeps restartHash on a policy.yaml edit', () => {
-    const before = imageService(policySpec());
-    const after = imageService(
+  it('keeps restartHash on a policy rule value edit', () => {
+    const before = imageService(
       policySpec({ policy: { rules: { publicize_image: 'role:admin' } } }),
+    );
+    const after = imageService(
+      policySpec({ policy: { rules: { publicize_image: 'role:admin or role:publisher' } } }),
     );
     expect(after.contentHash).not.toBe(before.contentHash);
     expect(after.restartHash).toBe(before.restartHash);
+  });
+
+  it('changes restartHash when a policy rule is removed', () => {
+    const before = imageService(
+      policySpec({
+        policy: { rules: { publicize_image: 'role:admin', deactivate: 'role:admin' } },
+      }),
+    );
+    const after = imageService(
+      policySpec({ policy: { rules: { publicize_image: 'role:admin' } } }),
+    );
+    expect(after.restartHash).not.toBe(before.restartHash);
   });
 
   it('changes restartHash when a section is added', () => {
