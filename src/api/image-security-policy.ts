@@ -1,5 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Conditions, LabelName, ObjectMeta, ResourceName, SecretKeySelector, Uuid } from './common.js';
+import {
+  Conditions,
+  LabelName,
+  ObjectMeta,
+  ResourceName,
+  SecretKeySelector,
+  Uuid,
+} from './common.js';
 import { PublishedImages } from './published-images.js';
 import { cel, has, OpaqueObject, StringEnum, StringMap } from './schema-helpers.js';
 
@@ -22,16 +29,13 @@ export const LIMITS = {
   workloads: 16,
 } as const;
 
-const RoleList = Type.Array(
-  Type.String({ minLength: 1, maxLength: LIMITS.roleLength }),
-  {
-    minItems: 1,
-    maxItems: LIMITS.rolesPerOperation,
-    description:
-      'In the roles format: role names, "@" for every role or "!" for no role. ' +
-      'In the policies format: exactly one policy rule name defined in policy.yaml.',
-  },
-);
+const RoleList = Type.Array(Type.String({ minLength: 1, maxLength: LIMITS.roleLength }), {
+  minItems: 1,
+  maxItems: LIMITS.rolesPerOperation,
+  description:
+    'In the roles format: role names, "@" for every role or "!" for no role. ' +
+    'In the policies format: exactly one policy rule name defined in policy.yaml.',
+});
 
 const Operations = {
   create: { ...RoleList, description: `Who may add the property. ${RoleList.description}` },
@@ -256,7 +260,10 @@ export type OpenStackConnection = Static<typeof OpenStackConnection>;
 
 export const TrustedCertificate = Type.Object(
   {
-    secretRef: Type.Optional({ ...SecretKeySelector, description: 'PEM CA certificate in a Secret.' }),
+    secretRef: Type.Optional({
+      ...SecretKeySelector,
+      description: 'PEM CA certificate in a Secret.',
+    }),
     barbicanSecretId: Type.Optional({ ...Uuid, description: 'PEM CA certificate in Barbican.' }),
   },
   {
@@ -307,6 +314,57 @@ export const Finding = Type.Object({
 });
 export type FindingStatus = Static<typeof Finding>;
 
+/** Largest number of violations kept in status.catalog.violations. */
+export const MAX_CATALOG_VIOLATIONS = 50;
+
+export const CatalogViolation = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  name: Type.Optional(Type.String({ maxLength: 255 })),
+  owner: Type.Optional(Type.String({ maxLength: 64 })),
+  visibility: StringEnum(['public', 'community'] as const),
+  hidden: Type.Boolean({ description: 'os_hidden: left out of default listings.' }),
+  reason: Type.String({ maxLength: 64 }),
+  message: Type.String({ maxLength: 1024 }),
+});
+export type CatalogViolation = Static<typeof CatalogViolation>;
+
+export const CatalogAction = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  name: Type.Optional(Type.String({ maxLength: 255 })),
+  action: StringEnum(['MakePrivate', 'Deactivate'] as const),
+  result: StringEnum(['Succeeded', 'Failed', 'Skipped', 'Planned'] as const),
+  message: Type.Optional(Type.String({ maxLength: 1024 })),
+});
+export type CatalogAction = Static<typeof CatalogAction>;
+
+export const CatalogStatus = Type.Object(
+  {
+    lastAuditTime: Type.String({ format: 'date-time' }),
+    counts: Type.Object({
+      public: Type.Integer({ minimum: 0 }),
+      community: Type.Integer({ minimum: 0 }),
+      hiddenPublic: Type.Integer({ minimum: 0 }),
+      hiddenCommunity: Type.Integer({ minimum: 0 }),
+      compliant: Type.Integer({ minimum: 0 }),
+      violations: Type.Integer({ minimum: 0 }),
+    }),
+    violations: Type.Optional(
+      Type.Array(CatalogViolation, {
+        maxItems: MAX_CATALOG_VIOLATIONS,
+        description: 'The first violations of the last audit; counts.violations has the total.',
+      }),
+    ),
+    actions: Type.Optional(
+      Type.Array(CatalogAction, {
+        maxItems: MAX_CATALOG_VIOLATIONS,
+        description: 'What the last audit did, planned (dry run) or skipped for each violation.',
+      }),
+    ),
+  },
+  { description: 'Result of the last audit of published images (spec.publishedImages).' },
+);
+export type CatalogStatus = Static<typeof CatalogStatus>;
+
 export const ImageSecurityPolicyStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
   conditions: Type.Optional(Conditions),
@@ -328,6 +386,7 @@ export const ImageSecurityPolicyStatus = Type.Object({
   findings: Type.Optional(
     Type.Array(Finding, { maxItems: 50, description: 'Validation errors and warnings.' }),
   ),
+  catalog: Type.Optional(CatalogStatus),
 });
 export type ImageSecurityPolicyStatus = Static<typeof ImageSecurityPolicyStatus>;
 

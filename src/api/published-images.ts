@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Uuid } from './common.js';
+import { SecretKeySelector, Uuid } from './common.js';
 import { cel, has, StringEnum } from './schema-helpers.js';
 
 export const PUBLISHED_IMAGE_ACTIONS = ['Report', 'MakePrivate', 'Deactivate'] as const;
@@ -73,6 +73,30 @@ export type PublishedImageEntry = Static<typeof PublishedImageEntry>;
 
 const AllowList = Type.Array(PublishedImageEntry, { maxItems: AllowListLimits.entries });
 
+export const EnforcementProbe = Type.Object(
+  {
+    credentialsSecretRef: {
+      ...SecretKeySelector,
+      description:
+        'Secret key holding a clouds.yaml document. Its cloud must be a non-admin user, whose ' +
+        'requests show what project members can do.',
+    },
+    cloud: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description: 'Entry of clouds.yaml to use for the probes.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Live checks, run with each audit, that Glance denies a non-admin user what this policy ' +
+      'denies: protected properties, public and community visibility. Each run creates one ' +
+      'private image named image-security-probe-<random> without data and deletes it.',
+  },
+);
+export type EnforcementProbe = Static<typeof EnforcementProbe>;
+
 export const PublishedImages = Type.Object(
   {
     public: Type.Optional({
@@ -117,6 +141,7 @@ export const PublishedImages = Type.Object(
           'none and reports the violations instead.',
       }),
     ),
+    probe: Type.Optional(EnforcementProbe),
   },
   {
     additionalProperties: false,
