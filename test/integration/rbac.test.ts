@@ -278,9 +278,14 @@ describe('RBAC of deploy/base', () => {
     await createWorkload(namespace);
     const kubeConfig = await serviceAccountKubeConfig(admin, namespace, SERVICE_ACCOUNT);
 
+    // The operator watches only the test namespace, so it cannot act on
+    // objects other tests leave behind, such as SignedImages that point at
+    // the OpenStack lab. The ClusterRoleBinding grants the namespaced list
+    // and watch calls through the same rules as cluster-wide ones.
     running = runOperatorProcess({
       kubeConfig,
       log,
+      namespace,
       workers: 2,
       resyncPeriodMs: 600_000,
       eventWindowMs: 200,
