@@ -23,6 +23,20 @@ export function isOwnKind(doc: { apiVersion?: unknown; kind?: unknown }): boolea
 }
 
 /**
+ * Returns a copy of a manifest with the schema defaults filled in, as the
+ * apiserver does before it validates (a missing propertyProtection.format
+ * becomes "roles"). Documents of other kinds, or without a spec object, are
+ * returned unchanged.
+ */
+export function withDefaults(doc: Record<string, unknown>): Record<string, unknown> {
+  const schema = specSchemas[String(doc.kind)];
+  if (schema === undefined || doc.spec === null || typeof doc.spec !== 'object') {
+    return doc;
+  }
+  return { ...doc, spec: Value.Default(schema, structuredClone(doc.spec)) };
+}
+
+/**
  * Checks a manifest of one of our kinds the way the apiserver would: the
  * structural schema (with unknown fields reported, as strict field validation
  * does) and every CEL rule. Returns no findings for a valid manifest.
@@ -31,7 +45,9 @@ export function validateManifest(doc: Record<string, unknown>): SchemaFinding[] 
   const kind = String(doc.kind);
   const schema = specSchemas[kind];
   if (schema === undefined) {
-    return [error('kind', `unknown kind "${kind}"; expected ${Object.keys(specSchemas).join(' or ')}`)];
+    return [
+      error('kind', `unknown kind "${kind}"; expected ${Object.keys(specSchemas).join(' or ')}`),
+    ];
   }
   if (doc.apiVersion !== API_VERSION) {
     return [error('apiVersion', `"${String(doc.apiVersion)}" is not served; use ${API_VERSION}`)];

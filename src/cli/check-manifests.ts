@@ -1,7 +1,7 @@
 import { IMAGE_SECURITY_POLICY, SIGNED_IMAGE } from '../api/group.js';
 import type { ImageSecurityPolicy } from '../api/image-security-policy.js';
 import type { SignedImage } from '../api/signed-image.js';
-import { isOwnKind, validateManifest } from '../api/validate.js';
+import { isOwnKind, validateManifest, withDefaults } from '../api/validate.js';
 import type { ManifestDocument } from '../manifests/load.js';
 import { renderPolicy, type Finding, type RenderResult } from '../render/index.js';
 
@@ -37,9 +37,10 @@ export function checkManifests(
 
 function checkOne(
   source: string,
-  doc: Record<string, unknown>,
+  manifest: Record<string, unknown>,
   defaultNamespace: string,
 ): CheckedResource {
+  const doc = withDefaults(manifest);
   const metadata = (doc.metadata ?? {}) as { name?: string; namespace?: string };
   const base = {
     source,
