@@ -13,6 +13,7 @@ import type { ReadinessChecks } from '../server/readiness.js';
 import { instrumentReconciler, openStackMetricsObserver } from '../server/reconcile-metrics.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../manifests/configmap.js';
 import { CONTROLLER_NAME, PolicyReconciler, type PolicyObject } from './image-security-policy.js';
+import { startCatalogController } from './catalog.js';
 import {
   CONTROLLER_NAME as SIGNED_IMAGE_CONTROLLER,
   startSignedImageController,
@@ -38,7 +39,7 @@ export interface ManagerOptions {
   readonly readiness?: ReadinessChecks;
 }
 
-/** The running policy and SignedImage controllers. */
+/** The running policy, SignedImage and catalog controllers. */
 export interface ManagerHandle {
   readonly queue: WorkQueue;
   /** Stops taking new work, waits for reconciles in flight, then stops the informers. */
@@ -51,7 +52,8 @@ const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
  * Starts the ImageSecurityPolicy controller in this process: an informer for
  * the policies, one for the ConfigMaps the operator owns (so a hand edit or
  * deletion is repaired), and the workers. Then starts the SignedImage
- * controller with its own queue and workers. Resolves once every cache is filled.
+ * controller with its own queue and workers, and the catalog controller on
+ * the same policy informer. Resolves once every cache is filled.
  */
 export async function startManager(
   kubeConfig: KubeConfig,
@@ -132,6 +134,14 @@ export async function startManager(
     throw error;
   });
 
+  const catalog = startCatalogController(kubeConfig, {
+    log,
+    policies,
+    ...(options.eventWindowMs === undefined ? {} : { eventWindowMs: options.eventWindowMs }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    openstack: { observer: combineObservers(...observers) },
+  });
+
   const reconciler = new PolicyReconciler({
     clients,
     getPolicy: async (policyNamespace, name) => {
@@ -190,6 +200,7 @@ export async function startManager(
       await queue.shutDown();
       await workers;
       await signedImages.stop();
+      await catalog.stop();
       await Promise.all([policies.stop(), configMaps.stop()]);
       log.info('controller stopped');
     },

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { auditCommand } from './audit.js';
 import { diffCommand } from './diff.js';
 import { keygenCommand } from './keygen.js';
 import { renderCommand } from './render.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   program.addCommand(signCommand());
   program.addCommand(verifyCommand());
   program.addCommand(keygenCommand());
+  program.addCommand(auditCommand());
 }
