@@ -17,7 +17,7 @@ export type ActionRecord = CatalogAction & { readonly contested?: boolean };
  * so an image a human fixed in the meantime is left alone. The change and
  * the marker properties go in one PATCH for MakePrivate. When property
  * protections deny the markers (403), the visibility is still changed and
- * the record says the markers are missing. Nothing is ever deleted.
+ * the record notes the missing markers. Nothing is ever deleted.
  */
 export async function enforcePlan(
   glance: EnforcementGlance,

@@ -29,7 +29,7 @@ export const OPERATOR_NAME = 'image-security-operator';
  */
 export const MAX_REPUBLICATIONS = 3;
 
-/** What to do with one violating image after re-reading it. */
+/** The action for one violating image, decided after re-reading it. */
 export type EnforcementDecision =
   | { readonly kind: 'act'; readonly enforcements: number }
   | { readonly kind: 'skip'; readonly reason: string }
@@ -70,7 +70,7 @@ export function previousEnforcements(image: Readonly<Record<string, unknown>>): 
 
 /**
  * Builds the JSON patch that records an enforcement on the image. Glance
- * answers 409 to `add` on an existing property and to `replace` on a
+ * returns 409 for `add` on an existing property and for `replace` on a
  * missing one, so the operation follows the fresh copy of the image.
  */
 export function markerOperations(

@@ -31,7 +31,7 @@ export interface ProbeResult {
 /**
  * Runs the probes as the clouds.yaml entry `cloud`. The probe image is
  * always deleted, also when a check throws. Throws only when the probe user
- * cannot authenticate; a Glance error during the run is a failed check.
+ * cannot authenticate, because a Glance error during the run is a failed check.
  */
 export async function runProbes(
   spec: Pick<ImageSecurityPolicySpec, 'propertyProtection' | 'policy'>,
@@ -80,7 +80,7 @@ export async function runProbes(
   }
 }
 
-/** Sends one denied request; returns undefined when Glance answered 403, else the failure. */
+/** Sends one request the policy denies. Returns undefined on HTTP 403, else the failure message. */
 async function runCheck(
   glance: GlanceClient,
   imageId: string,

@@ -2,7 +2,7 @@
  * The catalog part of ImageSecurityPolicy status, and the write that touches
  * only that part. The policy controller writes the rest of status, so this
  * module merges its own conditions into the current list by type and sends
- * the resourceVersion it read: a concurrent write makes the apiserver answer
+ * the resourceVersion it read. A concurrent write makes the apiserver return
  * 409, and the write is retried on a fresh read.
  */
 import type { Condition } from '../../api/common.js';

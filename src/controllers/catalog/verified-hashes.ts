@@ -6,7 +6,7 @@ import { findCondition } from '../../kube/conditions.js';
 
 /**
  * Maps image ids to the os_hash_value that a SignedImage in `namespace`
- * verified. Only SignedImages whose Verified condition is True count; the
+ * verified. Only SignedImages whose Verified condition is True count. The
  * audit compares the hash with the image's current one, so data replaced
  * after the verification is not trusted.
  */

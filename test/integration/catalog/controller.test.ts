@@ -35,7 +35,7 @@ import {
 import { LabGlanceConfig } from '../../harness/glance-config.js';
 import { ensureLab, type LabEnv } from '../../harness/openstack.js';
 
-// Seeding 50 images and eleven passes took about 100 s on a loaded 2-core machine.
+// Seeding 50 images and ten passes took 38 s in all on a loaded 2-core machine.
 jest.setTimeout(120_000);
 
 const admin = adminKubeConfig();
@@ -80,7 +80,7 @@ interface Seed {
 
 /**
  * Fifty images across the admin, demo and other projects. Members may set
- * community visibility on their own images; only admin may publicize.
+ * community visibility on their own images, but only admin may publicize.
  */
 function seeds(): Seed[] {
   const list: Seed[] = [];
