@@ -70,8 +70,8 @@ export function previousEnforcements(image: Readonly<Record<string, unknown>>): 
 
 /**
  * Builds the JSON patch that records an enforcement on the image. Glance
- * returns 409 for `add` on an existing property and for `replace` on a
- * missing one, so the operation follows the fresh copy of the image.
+ * 25.1 returns 409 for `replace` on a missing property (measured on the lab),
+ * so the operation follows the fresh copy of the image.
  */
 export function markerOperations(
   image: GlanceImage,
