@@ -31,7 +31,8 @@ export interface ProbeResult {
 /**
  * Runs the probes as the clouds.yaml entry `cloud`. The probe image is
  * always deleted, also when a check throws. Throws only when the probe user
- * cannot authenticate, because a Glance error during the run is a failed check.
+ * cannot authenticate or has the admin role, because a Glance error during
+ * the run is a failed check.
  */
 export async function runProbes(
   spec: Pick<ImageSecurityPolicySpec, 'propertyProtection' | 'policy'>,
@@ -40,6 +41,12 @@ export async function runProbes(
   log: Logger,
 ): Promise<ProbeResult> {
   const roles = await tokenRoles(cloudsYaml, cloud);
+  if (roles.some((role) => role.toLowerCase() === 'admin')) {
+    throw new Error(
+      `spec.publishedImages.probe.cloud "${cloud}" has the admin role, which Glance exempts ` +
+        'from the checks; use a non-admin user such as a project member',
+    );
+  }
   const { glance, session } = await connect(cloudsYaml, cloud, { retries: 1 });
   const projectId = await session.projectId();
   const who = `${cloud} (roles ${roles.join(', ') || 'none'})`;
