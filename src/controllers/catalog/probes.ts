@@ -43,8 +43,8 @@ export async function runProbes(
   const roles = await tokenRoles(cloudsYaml, cloud);
   if (roles.some((role) => role.toLowerCase() === 'admin')) {
     throw new Error(
-      `spec.publishedImages.probe.cloud "${cloud}" has the admin role, which Glance exempts ` +
-        'from the checks; use a non-admin user such as a project member',
+      `spec.publishedImages.probe.cloud "${cloud}" has the admin role, so the checks would show ` +
+        'what admins may do; use a non-admin user such as a project member',
     );
   }
   const { glance, session } = await connect(cloudsYaml, cloud, { retries: 1 });
