@@ -248,13 +248,13 @@ describe('ImageSecurityPolicy controller', () => {
     const since = new Date();
 
     await updateSpec(namespace, (spec) => {
-      spec.policy = { rules: { publicize_image: 'role:admin', communitize_image: 'role:admin' } };
+      spec.policy = { rules: { publicize_image: 'role:admin or role:publisher' } };
     });
     const policy = await waitReady(namespace);
     await waitQuiet(namespace);
     const configMap = await core.readNamespacedConfigMap({ name: CONFIG_MAP, namespace });
 
-    expect(configMap.data?.['policy.yaml']).toContain('communitize_image');
+    expect(configMap.data?.['policy.yaml']).toContain('role:publisher');
     expect(await deploymentHash(namespace)).toBe(before);
     expect(await operatorWrites(namespace, since, 'deployments')).toHaveLength(0);
     expect(policy.status?.lastRedeploy?.mode).toBe('LiveReload');

@@ -298,7 +298,14 @@ export class PolicyRun {
           namespace: this.policy.metadata.namespace ?? '',
           plural: IMAGE_SECURITY_POLICY.plural,
           name: this.policy.metadata.name,
-          body: { status: patch },
+          // The resourceVersion makes the patch conditional: the catalog
+          // controller writes status.catalog and its own conditions, and a
+          // patch built from an older read would put their old values back.
+          // A conflict fails this reconcile, which is retried with a new read.
+          body: {
+            metadata: { resourceVersion: this.policy.metadata.resourceVersion },
+            status: patch,
+          },
         },
         mergePatchOptions(),
       );
