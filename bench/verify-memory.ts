@@ -9,9 +9,10 @@
 //
 // The image data is an AES-128-CTR keystream under a random key, generated twice (once to sign,
 // once to upload), so no copy of it is held in memory or written to a temporary file. A fresh
-// child process then verifies the image the way the SignedImage controller does (ImageVerifier,
-// which streams GET /v2/images/{id}/file into verifyImageStream) and samples
-// process.memoryUsage() every 100 ms. curl downloads the same URL before and after as the
+// child process, with the NODE_OPTIONS of deploy/base/deployment.yaml, then verifies the image
+// the way the SignedImage controller does (ImageVerifier, which streams
+// GET /v2/images/{id}/file into verifyImageStream) and samples process.memoryUsage() every
+// 100 ms. curl downloads the same URL before and after as the
 // bare-download baseline. The image and the Barbican secret are deleted at the end, also after a
 // failure.
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { load } from 'js-yaml';
 import { ImageVerifier } from '../src/controllers/signed-image/verification.js';
 import { connect, type OpenStackClients } from '../src/openstack/index.js';
 import { parseCertificatePem } from '../src/signature/certificate.js';
@@ -35,8 +37,9 @@ const GENERATOR_CHUNK_BYTES = MIB;
 const SAMPLE_INTERVAL_MS = 100;
 /**
  * Growth target for verifying one image, whatever its size.
- * NOTE: two 4 GiB runs on a loaded 2-core machine grew by 91 and 105 MiB, almost all of it
- * dropped read buffers that V8 had not yet collected (see the gc() column in the output).
+ * Two 4 GiB runs with Node's default heap limit grew by 91 and 105 MiB, almost all of it
+ * dropped read buffers that V8 had not yet collected (see the gc() column in the output). With
+ * the Deployment's `--max-old-space-size=64`, V8 collects sooner and a run grew by 46 MiB.
  */
 const GROWTH_TARGET_BYTES = 64 * MIB;
 /** Free space kept beyond Glance's copy of the image, for logs and anything else on the disk. */
@@ -195,15 +198,41 @@ async function runChild(job: ChildJob): Promise<ChildReport> {
 }
 
 /**
- * Starts this script again in a fresh Node process, with the same loader flags, in child mode.
- * --expose-gc only makes gc() callable, and the child calls it once, after the download.
+ * Reads the operator container's NODE_OPTIONS from the Deployment manifest, so the child runs
+ * with the same V8 flags as the deployed operator.
  */
-async function verifyInChild(job: ChildJob): Promise<ChildReport> {
+function deployedNodeOptions(): string {
+  const manifest = new URL('../deploy/base/deployment.yaml', import.meta.url);
+  const deployment = load(readFileSync(manifest, 'utf8')) as {
+    spec?: {
+      template?: {
+        spec?: { containers?: { name?: string; env?: { name?: string; value?: string }[] }[] };
+      };
+    };
+  };
+  const containers = deployment.spec?.template?.spec?.containers ?? [];
+  const operator = containers.find((container) => container.name === 'operator');
+  const value = operator?.env?.find((variable) => variable.name === 'NODE_OPTIONS')?.value;
+  if (value === undefined) {
+    throw new Error(
+      `${fileURLToPath(manifest)} sets no NODE_OPTIONS value for the operator container; ` +
+        'restore it or update this benchmark',
+    );
+  }
+  return value;
+}
+
+/**
+ * Starts this script again in a fresh Node process, with the same loader flags and the deployed
+ * NODE_OPTIONS, in child mode. --expose-gc only makes gc() callable, and the child calls it
+ * once, after the download.
+ */
+async function verifyInChild(job: ChildJob, nodeOptions: string): Promise<ChildReport> {
   const script = fileURLToPath(import.meta.url);
   const child = spawn(
     process.execPath,
     [...process.execArgv, '--expose-gc', script, '--child', JSON.stringify(job)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: nodeOptions } },
   );
   let stdout = '';
   child.stdout.setEncoding('utf8');
@@ -276,6 +305,7 @@ const mbps = (bytes: number, seconds: number): string => (bytes / 1e6 / seconds)
 function renderMarkdown(
   size: number,
   sizeText: string,
+  nodeOptions: string,
   report: ChildReport,
   curlSeconds: readonly number[],
   load: { before: number; after: number },
@@ -304,7 +334,8 @@ function renderMarkdown(
       "OpenStack lab's Glance (file store, uwsgi with one worker, on 127.0.0.1), RSA-3072 " +
       `RSA-PSS with ${HASH_METHOD}. A fresh Node process connects as admin, reads the image ` +
       'record and the certificate from Barbican, then verifies with the SignedImage ' +
-      "controller's ImageVerifier (GET /v2/images/{id}/file streamed into verifyImageStream). " +
+      "controller's ImageVerifier (GET /v2/images/{id}/file streamed into verifyImageStream), " +
+      `with the Deployment's NODE_OPTIONS (\`${nodeOptions}\`). ` +
       `process.memoryUsage() sampled every ${SAMPLE_INTERVAL_MS} ms (${report.samples} samples); ` +
       'baseline is the reading just before the download. Made by ' +
       `\`node --import tsx bench/verify-memory.ts --size-gib ${sizeText}\` on ` +
@@ -350,6 +381,7 @@ async function runBenchmark(
   created: { imageId?: string; secretId?: string },
 ): Promise<string> {
   const started = process.hrtime.bigint();
+  const nodeOptions = deployedNodeOptions();
   const generated = generateSigningKey({
     keyType: 'RSA-PSS',
     rsaBits: 3072,
@@ -404,13 +436,16 @@ async function runBenchmark(
   log('curl download 1 of 2');
   const curlBefore = curlDownload(url, await clients.session.token(), size);
   log('operator verification in a child process');
-  const report = await verifyInChild({
-    cloudsYamlPath: lab.cloudsYamlPath,
-    cloud: lab.admin.cloud,
-    imageId: image.id,
-    secretId: secret.id,
-    signature,
-  });
+  const report = await verifyInChild(
+    {
+      cloudsYamlPath: lab.cloudsYamlPath,
+      cloud: lab.admin.cloud,
+      imageId: image.id,
+      secretId: secret.id,
+      signature,
+    },
+    nodeOptions,
+  );
   if (!report.verified || report.bytesRead !== size) {
     throw new Error(`verification failed after ${report.bytesRead} bytes: ${report.message}`);
   }
@@ -422,6 +457,7 @@ async function runBenchmark(
   return renderMarkdown(
     size,
     sizeText,
+    nodeOptions,
     report,
     [curlBefore, curlAfter],
     { before: loadBefore, after: loadAfter },
