@@ -1,7 +1,10 @@
 // Walks a newcomer through the operator on a local control plane: installs the
 // CRDs, starts the operator as a child process, applies examples/, and prints
 // the status, the rendered files and the workload annotation it produced.
-// Usage: node --import tsx hack/demo.ts STATE_DIR (hack/demo.sh does this).
+// With an OpenStack lab state folder as second argument, it also signs an
+// image, uploads it to the lab's Glance and shows a SignedImage verified, then
+// one that fails and is deactivated.
+// Usage: node --import tsx hack/demo.ts STATE_DIR [LAB_STATE_DIR] (hack/demo.sh does this).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,15 +19,21 @@ import {
 } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
 import { GROUP, IMAGE_SECURITY_POLICY, VERSION } from '../src/api/group.js';
+import { signedImageDemo as runSignedImageDemo } from './demo-signed-image.js';
 import { applyObjects, waitForCrdsEstablished } from '../src/manifests/apply.js';
 
 const state = process.argv[2];
+const labState = process.argv[3];
 if (state === undefined) {
-  throw new Error('usage: demo.ts STATE_DIR');
+  throw new Error('usage: demo.ts STATE_DIR [OPENSTACK_LAB_STATE_DIR]');
 }
 const root = path.resolve(import.meta.dirname, '..');
 const admin = new KubeConfig();
 admin.loadFromFile(path.join(state, 'admin.kubeconfig'));
+
+async function signedImageDemo(lab: string): Promise<void> {
+  await runSignedImageDemo({ admin, root, labState: lab, heading, waitFor, printStatus });
+}
 
 function heading(text: string): void {
   process.stdout.write(`\n=== ${text}\n`);
@@ -127,10 +136,18 @@ const operator = spawn(
   ],
   { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
 );
-const stopOperator = (): void => {
+const operatorExited = new Promise<void>((resolve) => operator.on('exit', () => resolve()));
+const stopOperator = async (): Promise<void> => {
   operator.kill('SIGTERM');
+  await operatorExited;
 };
-process.on('exit', stopOperator);
+process.on('exit', () => operator.kill('SIGKILL'));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    operator.kill('SIGTERM');
+    process.exit(130);
+  });
+}
 
 try {
   heading('Applying examples/');
@@ -206,10 +223,14 @@ try {
       written ? '  UNEXPECTED: a ConfigMap was written\n' : '  no ConfigMap was written for it\n',
     );
   }
+  if (labState !== undefined) {
+    await signedImageDemo(labState);
+  }
+
   heading('Done');
   process.stdout.write(
     'Try: image-security-operator render examples/ and validate examples-invalid/ (npx tsx src/cli/main.ts ...)\n',
   );
 } finally {
-  stopOperator();
+  await stopOperator();
 }

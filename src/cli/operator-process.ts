@@ -128,7 +128,9 @@ async function runControllers(
   log.info('draining the work queues');
   await manager.stop();
   renewStop.abort();
-  const afterDrain = await renewal;
+  // Without leader election there is no renewal to wait for: its stand-in
+  // promise never settles.
+  const afterDrain = elector === undefined ? 'stopped' : await renewal;
   metrics.leader.set(0);
   if (afterDrain === 'lost') {
     return EXIT_LEADERSHIP_LOST;

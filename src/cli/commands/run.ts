@@ -157,7 +157,11 @@ export function runCommand(): Command {
       } else {
         log.info({ exitCode: code }, 'stopped');
       }
-      process.exitCode = code;
+      // The queues are drained and the lease released, so nothing is left to
+      // finish. Exiting here does not wait for watch connections the client
+      // library closes lazily, which kept the process alive for up to the
+      // apiserver's request timeout. pino writes to stdout synchronously.
+      process.exit(code);
     });
 }
 
