@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { CATALOG_REASON } from '../../../src/controllers/catalog/reasons.js';
 import { REASON as POLICY_REASON } from '../../../src/controllers/policy/conditions.js';
 import { REASON as SIGNED_IMAGE_REASON } from '../../../src/controllers/signed-image/reasons.js';
 import { CONFIG_MAP_CONFLICT } from '../../../src/kube/configmaps.js';
@@ -46,6 +47,13 @@ describe('docs/operations.md', () => {
   it('explains every SignedImage reason', () => {
     const reasons = [...Object.values(SIGNED_IMAGE_REASON), ...VERIFICATION_REASONS];
     const missing = reasons.filter((reason) => !operations.includes(`| \`${reason}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('explains every catalog reason', () => {
+    const missing = Object.values(CATALOG_REASON).filter(
+      (reason) => !operations.includes(`| \`${reason}\``),
+    );
     expect(missing).toEqual([]);
   });
 });
