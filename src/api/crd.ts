@@ -37,7 +37,7 @@ function structural(node: Record<string, unknown>): Record<string, unknown> {
     return { ...rest, type: 'string', enum: anyOf.map((s) => (s as { const: string }).const) };
   }
   if (patternProperties !== null && typeof patternProperties === 'object') {
-    const [valueSchema] = Object.values(patternProperties);
+    const [valueSchema] = Object.values(patternProperties as Record<string, unknown>);
     return { ...rest, additionalProperties: valueSchema };
   }
   return node;
