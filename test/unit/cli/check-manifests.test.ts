@@ -152,7 +152,7 @@ describe('validate command', () => {
       },
     );
     expect(stdout).toContain('0 errors');
-  });
+  }, 60_000);
 
   it('exits 1 on the vendor guide as written', async () => {
     const result = await run(
@@ -165,7 +165,7 @@ describe('validate command', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('write property: img_signature');
-  });
+  }, 60_000);
 
   it('exits 2 on a missing file', async () => {
     const result = await run(
@@ -177,5 +177,5 @@ describe('validate command', () => {
       (error: { code: number }) => error,
     );
     expect(result.code).toBe(2);
-  });
+  }, 60_000);
 });
