@@ -78,7 +78,9 @@ async function runAudit(policyPath: string, options: AuditCliOptions): Promise<n
   }
   const clients = await connect(await readCloudsYaml(options.cloudsYaml), cloud);
 
-  const audits = auditImages(config, await listPublishedImages(clients.glance));
+  const progress = terminalProgress();
+  const audits = auditImages(config, await listPublishedImages(clients.glance, progress.update));
+  progress.done();
   const plan = planEnforcement(config, audits);
   const outcomes: ActionOutcome[] | undefined = options.apply
     ? await applyPlan(clients.glance, plan)
@@ -150,4 +152,33 @@ function cloudsYamlCandidates(explicit: string | undefined): string[] {
     path.join(homedir(), '.config', 'openstack', 'clouds.yaml'),
     '/etc/openstack/clouds.yaml',
   ];
+}
+
+/**
+ * Shows a count of listed images on standard error while the audit lists the
+ * catalog, redrawn at most 10 times a second, only when standard error is a
+ * terminal, so pipelines and JSON output stay clean.
+ */
+function terminalProgress(): { update: (listed: number) => void; done: () => void } {
+  if (!process.stderr.isTTY) {
+    return { update: () => undefined, done: () => undefined };
+  }
+  let lastDraw = 0;
+  let shown = false;
+  return {
+    update: (listed) => {
+      const now = Date.now();
+      if (now - lastDraw < 100) {
+        return;
+      }
+      lastDraw = now;
+      shown = true;
+      process.stderr.write(`\rlisting public and community images: ${listed} listed`);
+    },
+    done: () => {
+      if (shown) {
+        process.stderr.write('\n');
+      }
+    },
+  };
 }
