@@ -1,7 +1,8 @@
-import { constants, createPublicKey, createSign, type KeyObject } from 'node:crypto';
+import { constants, createPublicKey, createSign, type KeyObject, type Sign } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { KEY_TYPES, type HashMethod, type KeyType } from '../api/signed-image.js';
 import { HASH_BYTES, KEY_TYPE_CURVE, NODE_HASH } from './properties.js';
+import { readFileChunks } from './read-file-chunks.js';
 
 /** The four values that go into Glance's `img_signature*` properties, less the certificate id. */
 export interface SignedProperties {
@@ -37,18 +38,46 @@ export async function signStream(
   hashMethod: HashMethod,
   keyType: KeyType = keyTypeOf(privateKey),
 ): Promise<SignedProperties> {
+  checkKeyType(privateKey, keyType);
+  const signer = createSign(NODE_HASH[hashMethod]);
+  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+    signer.update(chunk);
+  }
+  return finishSignature(signer, privateKey, hashMethod, keyType);
+}
+
+/**
+ * Signs a local file as `signStream` does, reading it into one reused buffer. Node's `update`
+ * passes each chunk to OpenSSL before it returns, so the next read may overwrite the buffer.
+ * A file that cannot be opened or read throws.
+ */
+export async function signFile(
+  path: string,
+  privateKey: KeyObject,
+  hashMethod: HashMethod,
+  keyType: KeyType = keyTypeOf(privateKey),
+): Promise<SignedProperties> {
+  checkKeyType(privateKey, keyType);
+  const signer = createSign(NODE_HASH[hashMethod]);
+  await readFileChunks(path, (chunk) => signer.update(chunk));
+  return finishSignature(signer, privateKey, hashMethod, keyType);
+}
+
+function checkKeyType(privateKey: KeyObject, keyType: KeyType): void {
   const actual = keyTypeOf(privateKey);
   if (actual !== keyType) {
     throw new Error(
       `key type ${keyType} does not match the private key, which is ${actual}; pass --key-type ${actual}`,
     );
   }
+}
 
-  const signer = createSign(NODE_HASH[hashMethod]);
-  for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-    signer.update(chunk);
-  }
-
+function finishSignature(
+  signer: Sign,
+  privateKey: KeyObject,
+  hashMethod: HashMethod,
+  keyType: KeyType,
+): SignedProperties {
   let signature: Buffer;
   if (keyType === 'RSA-PSS') {
     const modulusBits = createPublicKey(privateKey).asymmetricKeyDetails?.modulusLength ?? 0;

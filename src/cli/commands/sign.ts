@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
 import { createPrivateKey } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { HASH_METHODS, KEY_TYPES, type HashMethod, type KeyType } from '../../api/signed-image.js';
 import { parseCertificateUuid } from '../../signature/properties.js';
-import { signStream } from '../../signature/sign.js';
+import { signFile } from '../../signature/sign.js';
 import { EXIT } from '../output.js';
 
 interface SignCliOptions {
@@ -48,7 +47,7 @@ export function signCommand(): Command {
     .exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage))
     .action(async (file: string, options: SignCliOptions) => {
       try {
-        const properties: Record<string, string> = { ...(await signFile(file, options)) };
+        const properties: Record<string, string> = { ...(await signWithKeyFile(file, options)) };
         if (options.certificateUuid !== undefined) {
           const uuid = parseCertificateUuid(options.certificateUuid);
           if (!uuid.ok) {
@@ -70,7 +69,7 @@ export function signCommand(): Command {
     });
 }
 
-async function signFile(file: string, options: SignCliOptions) {
+async function signWithKeyFile(file: string, options: SignCliOptions) {
   let privateKey;
   try {
     privateKey = createPrivateKey(await readFile(options.key));
@@ -80,10 +79,5 @@ async function signFile(file: string, options: SignCliOptions) {
       { cause: error },
     );
   }
-  return signStream(
-    createReadStream(file, { highWaterMark: 1024 * 1024 }),
-    privateKey,
-    options.hashMethod,
-    options.keyType,
-  );
+  return signFile(file, privateKey, options.hashMethod, options.keyType);
 }

@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { HASH_METHODS, KEY_TYPES } from '../../api/signed-image.js';
 import type { VerificationResult } from '../../signature/result.js';
-import { verifyImageStream } from '../../signature/verify-stream.js';
+import { verifyImageFile } from '../../signature/verify-file.js';
 import { EXIT } from '../output.js';
 
 interface VerifyCliOptions {
@@ -90,8 +89,8 @@ async function verifyFile(file: string, options: VerifyCliOptions): Promise<Veri
     }
   };
 
-  const result = await verifyImageStream(
-    createReadStream(file, { highWaterMark: 1024 * 1024 }),
+  const result = await verifyImageFile(
+    file,
     {
       signature: options.signature,
       hashMethod: options.hashMethod,
