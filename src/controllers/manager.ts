@@ -1,16 +1,16 @@
 import type { KubeConfig, KubernetesListObject, V1ConfigMap } from '@kubernetes/client-node';
+import { startControllerWorkers } from './workers.js';
 import { GROUP, IMAGE_SECURITY_POLICY, VERSION } from '../api/group.js';
 import { makeClients } from '../kube/client.js';
 import { describeApiError, isApiError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
-import { runWorkers } from '../kube/reconciler.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { Logger } from '../log.js';
 import type { OperatorMetrics } from '../server/metrics.js';
 import { combineObservers, OpenStackReachability } from '../server/openstack-readiness.js';
 import type { ReadinessChecks } from '../server/readiness.js';
-import { instrumentReconciler, openStackMetricsObserver } from '../server/reconcile-metrics.js';
+import { openStackMetricsObserver } from '../server/reconcile-metrics.js';
 import { MANAGED_BY, MANAGED_BY_LABEL, POLICY_LABEL } from '../manifests/configmap.js';
 import { CONTROLLER_NAME, PolicyReconciler, type PolicyObject } from './image-security-policy.js';
 import { startCatalogController } from './catalog.js';
@@ -157,28 +157,15 @@ export async function startManager(
     events: new EventRecorder(clients.events, log, { windowMs: options.eventWindowMs }),
     log,
   });
-  const reconcile = (key: string) => reconciler.reconcile(key);
-  const workers = runWorkers(
+  const workers = startControllerWorkers({
+    controller: CONTROLLER_NAME,
     queue,
-    options.workers ?? 4,
-    options.metrics === undefined
-      ? reconcile
-      : instrumentReconciler(options.metrics, CONTROLLER_NAME, reconcile),
-    (key, error, retry) => {
-      log.error(
-        {
-          controller: CONTROLLER_NAME,
-          key,
-          err: describeApiError(error),
-          retry,
-          failures: queue.numRequeues(key),
-        },
-        'reconcile failed',
-      );
-    },
-  );
+    workers: options.workers ?? 4,
+    log,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    reconcile: (key) => reconciler.reconcile(key),
+  });
 
-  options.metrics?.watchQueue(CONTROLLER_NAME, queue);
   options.metrics?.watchQueue(SIGNED_IMAGE_CONTROLLER, signedImages.queue);
   const removeInformerCheck = options.readiness?.add('informers', () =>
     policies.hasSynced() && configMaps.hasSynced()

@@ -1,15 +1,15 @@
 import type { KubeConfig, KubernetesListObject } from '@kubernetes/client-node';
+import { startControllerWorkers } from './workers.js';
 import { GROUP, IMAGE_SECURITY_POLICY, SIGNED_IMAGE, VERSION } from '../api/group.js';
 import { makeClients, type KubeClients } from '../kube/client.js';
 import { describeApiError, isApiError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
-import { runWorkers, type ReconcileResult } from '../kube/reconciler.js';
+import type { ReconcileResult } from '../kube/reconciler.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { reconcileLogger, type Logger } from '../log.js';
 import type { OpenStackLogger, OpenStackRequestObserver } from '../openstack/index.js';
 import type { OperatorMetrics } from '../server/metrics.js';
-import { instrumentReconciler } from '../server/reconcile-metrics.js';
 import { ConnectionCache } from './signed-image/connections.js';
 import { SignedImageRun } from './signed-image/run.js';
 import type {
@@ -183,26 +183,14 @@ export async function startSignedImageController(
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...timings(options),
   });
-  const reconcile = (key: string) => reconciler.reconcile(key);
-  const workers = runWorkers(
+  const workers = startControllerWorkers({
+    controller: CONTROLLER_NAME,
     queue,
-    options.workers ?? 2,
-    options.metrics === undefined
-      ? reconcile
-      : instrumentReconciler(options.metrics, CONTROLLER_NAME, reconcile),
-    (key, error, retry) => {
-      log.error(
-        {
-          controller: CONTROLLER_NAME,
-          key,
-          err: describeApiError(error),
-          retry,
-          failures: queue.numRequeues(key),
-        },
-        'reconcile failed',
-      );
-    },
-  );
+    workers: options.workers ?? 2,
+    log,
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    reconcile: (key) => reconciler.reconcile(key),
+  });
 
   return {
     queue,
