@@ -3,7 +3,8 @@
 // the operator store the certificate in Barbican, set the img_signature
 // properties and verify the data. A second SignedImage declares a signature
 // over other data, so the operator reports SignatureMismatch and deactivates
-// that image.
+// that image. Last, the catalog audit reports a public image outside the
+// allow-list, and the probes check what the lab's Glance lets a member do.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -137,8 +138,26 @@ export async function signedImageDemo(context: DemoContext): Promise<void> {
           credentialsSecretRef: { name: 'openstack-credentials', key: 'clouds.yaml' },
           cloud: lab.admin.cloud,
         },
+        publishedImages: {
+          public: [{ namePatterns: ['approved-*'] }],
+          action: 'Report',
+          auditInterval: '1m',
+          probe: {
+            credentialsSecretRef: { name: 'openstack-credentials', key: 'clouds.yaml' },
+            cloud: lab.member.cloud,
+          },
+        },
       },
     };
+    for (const name of ['approved-base-image', 'unapproved-public-image']) {
+      const image = await openstack.glance.createImage({
+        name,
+        disk_format: 'raw',
+        container_format: 'bare',
+        visibility: 'public',
+      });
+      imageIds.push(image.id);
+    }
     await applyObjects(admin, [
       secret('openstack-credentials', { 'clouds.yaml': cloudsYaml }),
       secret('image-signing-certificate', {
@@ -180,6 +199,39 @@ export async function signedImageDemo(context: DemoContext): Promise<void> {
         `  Glance: status ${image.status}, img_signature_certificate_uuid ${String(image.img_signature_certificate_uuid)}\n`,
       );
     }
+
+    heading('Catalog audit of public and community images, and the enforcement probes');
+    const audited = await context.waitFor('the catalog audit and probes', async () => {
+      const policy = (await admin.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NAMESPACE,
+        plural: IMAGE_SECURITY_POLICY.plural,
+        name: 'xloud-image-service',
+      })) as Record<string, any>;
+      const types = (policy.status?.conditions ?? []).map((c: any) => c.type);
+      return types.includes('CatalogCompliant') && types.includes('EnforcementVerified')
+        ? policy
+        : undefined;
+    });
+    for (const condition of audited.status.conditions) {
+      if (condition.type === 'CatalogCompliant' || condition.type === 'EnforcementVerified') {
+        process.stdout.write(
+          `  ${condition.type.padEnd(20)} ${condition.status.padEnd(6)} ${condition.reason}: ${condition.message}\n`,
+        );
+      }
+    }
+    const catalog = audited.status.catalog ?? {};
+    process.stdout.write(`  counts: ${JSON.stringify(catalog.counts ?? {})}\n`);
+    for (const violation of catalog.violations ?? []) {
+      process.stdout.write(
+        `  violation: ${violation.name} (${violation.id}): ${violation.reason}\n`,
+      );
+    }
+    process.stdout.write(
+      "  (the lab's Glance runs its own default policy.yaml, not the rendered one, so the\n" +
+        '  probes show what a member can still do there that the policy denies)\n',
+    );
 
     const secrets = await admin
       .makeApiClient(CoreV1Api)

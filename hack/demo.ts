@@ -69,11 +69,11 @@ async function readPolicy(): Promise<Record<string, any>> {
 }
 
 async function waitFor<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     const value = await check().catch(() => undefined);
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after 30 s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after 90 s waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
