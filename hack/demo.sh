@@ -44,4 +44,8 @@ if [ "$KEEP" = 1 ]; then
   echo
   echo "control plane left running; kubeconfig: $STATE/admin.kubeconfig"
   echo "stop it with: hack/control-plane.sh down $STATE"
+  if [ "$OPENSTACK" = 1 ]; then
+    echo "OpenStack lab left running; clouds.yaml: $LAB/clouds.yaml"
+    echo "stop it with: hack/openstack-lab/lab.sh down $LAB"
+  fi
 fi

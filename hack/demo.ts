@@ -171,7 +171,7 @@ try {
   }
   await printRolloutAnnotation();
 
-  heading('Changing only policy.yaml (Glance reloads it live, so nothing restarts)');
+  heading('Changing a policy.yaml rule value (Glance reloads it live, so nothing restarts)');
   await admin.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
     {
       group: GROUP,
@@ -180,7 +180,11 @@ try {
       plural: IMAGE_SECURITY_POLICY.plural,
       name: 'xloud-image-service',
       body: {
-        spec: { policy: { rules: { ...first.spec.policy.rules, delete_image: 'role:admin' } } },
+        spec: {
+          policy: {
+            rules: { ...first.spec.policy.rules, publicize_image: 'role:admin or role:publisher' },
+          },
+        },
       },
     },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
@@ -229,7 +233,9 @@ try {
 
   heading('Done');
   process.stdout.write(
-    'Try: image-security-operator render examples/ and validate examples-invalid/ (npx tsx src/cli/main.ts ...)\n',
+    'Try the CLI: export PATH="$(hack/ensure-node.sh):$PATH", then\n' +
+      '  npx tsx src/cli/main.ts render examples/\n' +
+      '  npx tsx src/cli/main.ts validate examples-invalid/\n',
   );
 } finally {
   await stopOperator();

@@ -1,22 +1,13 @@
 #!/usr/bin/env node
-// Entry point of the image-security-operator executable: one subcommand per task.
-import { Command } from 'commander';
-import { ManifestError } from '../manifests/load.js';
-import { registerCommands } from './commands/index.js';
-import { EXIT } from './output.js';
-
-const program = new Command('image-security-operator')
-  .description('Keeps an OpenStack image service (Glance) secure as declared Kubernetes state.')
-  .showHelpAfterError();
-
-registerCommands(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (!(error instanceof ManifestError)) {
-    throw error;
-  }
-  process.stderr.write(`error: ${error.message}\n`);
-  process.exitCode = EXIT.usage;
+// Entry point of the image-security-operator executable. It checks the Node.js
+// version before loading anything else, because the Kubernetes client fails
+// at import time on older versions with an error that names neither.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 19)) {
+  process.stderr.write(
+    `error: image-security-operator needs Node.js 22.19 or newer, but this is ${process.versions.node}; ` +
+      'in a checkout, run: export PATH="$(hack/ensure-node.sh):$PATH"\n',
+  );
+  process.exit(2);
 }
+await import('./program.js');

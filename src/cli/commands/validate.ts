@@ -9,7 +9,8 @@ export function validateCommand(): Command {
     .description(
       'Check ImageSecurityPolicy and SignedImage manifests offline: CRD schema, CEL rules, ' +
         "Glance's config semantics and references between resources. Exits 0 when valid " +
-        '(warnings allowed), 1 when any error is found, 2 on unreadable input.',
+        '(warnings allowed), 1 when any error is found, 2 on unreadable input, a usage error ' +
+        'or when no resource of these kinds is found.',
     )
     .argument('[paths...]', 'manifest files or folders; - reads standard input', ['-'])
     .option('-n, --namespace <name>', 'namespace for resources that set none', 'default')
@@ -25,6 +26,15 @@ export function validateCommand(): Command {
         options: { namespace: string; strict: boolean; output: 'text' | 'json' },
       ) => {
         const resources = checkManifests(await loadManifests(paths), options.namespace);
+        if (resources.length === 0) {
+          // A gate that checks nothing must not pass: the path is most likely wrong.
+          process.stderr.write(
+            `error: no ImageSecurityPolicy or SignedImage found in ${paths.join(', ')}; ` +
+              'check the paths\n',
+          );
+          process.exitCode = EXIT.usage;
+          return;
+        }
         const errors = countErrors(resources);
         const warnings = resources.reduce((n, r) => n + r.findings.length, 0) - errors;
 
