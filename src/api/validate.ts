@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { editDistance } from '../text/edit-distance.js';
 import { API_VERSION, IMAGE_SECURITY_POLICY, SIGNED_IMAGE } from './group.js';
 import { ImageSecurityPolicySpec } from './image-security-policy.js';
 import type { CelRule } from './schema-helpers.js';
@@ -60,9 +61,17 @@ export function validateManifest(doc: Record<string, unknown>): SchemaFinding[] 
     return [error('spec', 'missing; the resource needs a spec')];
   }
 
-  const findings = [...Value.Errors(schema, doc.spec)].map((e) =>
-    error(fieldPath('spec', e.path), describeSchemaError(e)),
-  );
+  // TypeBox reports a missing required field twice (required, then the type
+  // of the absent value), so only the first error per path is kept.
+  const seen = new Set<string>();
+  const findings: SchemaFinding[] = [];
+  for (const e of Value.Errors(schema, doc.spec)) {
+    const path = fieldPath('spec', e.path);
+    if (!seen.has(path)) {
+      seen.add(path);
+      findings.push(error(path, describeSchemaError(e)));
+    }
+  }
   if (findings.length > 0) {
     return findings;
   }
@@ -77,9 +86,29 @@ function describeSchemaError(e: ValueError): string {
     return `invalid value ${shown}: must be one of ${choices.join(', ')}`;
   }
   if (e.type === ValueErrorType.ObjectAdditionalProperties) {
-    return 'unknown field: remove it or correct its spelling';
+    const suggestion = closestField(e);
+    return suggestion === undefined
+      ? 'unknown field: remove it or correct its spelling'
+      : `unknown field: did you mean ${suggestion}?`;
+  }
+  if (e.type === ValueErrorType.ObjectRequiredProperty) {
+    return 'missing: this field is required';
   }
   return `invalid value ${shown}: ${e.message}`;
+}
+
+/** Returns the known field of the object whose name is closest to the unknown one, if any is close. */
+function closestField(e: ValueError): string | undefined {
+  const unknown = e.path.split('/').pop() ?? '';
+  const known = Object.keys((e.schema.properties as Record<string, unknown> | undefined) ?? {});
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(unknown.toLowerCase(), name.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) {
+      best = { name, distance };
+    }
+  }
+  return best?.name;
 }
 
 function truncate(text: string): string {

@@ -1,3 +1,5 @@
+import { editDistance } from '../text/edit-distance.js';
+
 /**
  * Policy rule names that Glance 25 (Zed) registers, as returned by
  * `glance.policies.list_rules()` of the Debian 12 python3-glance 25.1 package.
@@ -103,16 +105,4 @@ export function suggestPolicyName(name: string): string | undefined {
   return best;
 }
 
-/** Levenshtein distance: insertions, deletions and substitutions each cost 1. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
+export { editDistance };

@@ -66,8 +66,16 @@ describe('checkManifests', () => {
 
   it('reports an unknown field', () => {
     const policy = examplePolicy();
-    policy.spec.targets.imageService.configmapName = 'typo';
-    expect(messages(documents(policy)).join('\n')).toContain('unknown field');
+    policy.spec.targets.imageService.configmapName = 'glance-security';
+    delete policy.spec.targets.imageService.configMapName;
+    const found = messages(documents(policy));
+    expect(found).toContain(
+      'Error spec.targets.imageService.configmapName: unknown field: did you mean configMapName?',
+    );
+    expect(found).toContain(
+      'Error spec.targets.imageService.configMapName: missing: this field is required',
+    );
+    expect(found).toHaveLength(2);
   });
 
   it('evaluates CEL rules offline', () => {
@@ -165,6 +173,19 @@ describe('validate command', () => {
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('write property: img_signature');
+  }, 60_000);
+
+  it('exits 2 when nothing is found', async () => {
+    const result = await run(
+      process.execPath,
+      ['--import', 'tsx', cli, 'validate', 'deploy/overlays'],
+      { cwd: REPO_ROOT },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no ImageSecurityPolicy or SignedImage found');
   }, 60_000);
 
   it('exits 2 on a missing file', async () => {
