@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { describeFileError } from '../file-errors.js';
 import { CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { IMAGE_SECURITY_POLICY } from '../../api/group.js';
 import { assertTlsVerified } from '../../kube/client.js';
@@ -92,7 +93,11 @@ async function runDiff(paths: string[], options: DiffOptions): Promise<number> {
 function clusterConfig(options: DiffOptions): KubeConfig {
   const kubeConfig = new KubeConfig();
   if (options.kubeconfig !== undefined && options.kubeconfig !== '') {
-    kubeConfig.loadFromFile(options.kubeconfig);
+    try {
+      kubeConfig.loadFromFile(options.kubeconfig);
+    } catch (error) {
+      throw new Error(describeFileError(error, 'kubeconfig'), { cause: error });
+    }
   } else {
     kubeConfig.loadFromDefault();
   }

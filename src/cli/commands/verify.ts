@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { withFileRole } from '../file-errors.js';
 import { readFile, stat } from 'node:fs/promises';
 import { HASH_METHODS, KEY_TYPES } from '../../api/signed-image.js';
 import type { VerificationResult } from '../../signature/result.js';
@@ -71,10 +72,12 @@ export function verifyCommand(): Command {
 }
 
 async function verifyFile(file: string, options: VerifyCliOptions): Promise<VerificationResult> {
-  const size = (await stat(file)).size;
-  const certificatePem = await readFile(options.certificate);
+  const size = (await withFileRole('image file', () => stat(file))).size;
+  const certificatePem = await withFileRole('certificate', () => readFile(options.certificate));
   const trusted = options.trustedCa
-    ? await Promise.all(options.trustedCa.map((path) => readFile(path)))
+    ? await Promise.all(
+        options.trustedCa.map((path) => withFileRole('trusted CA file', () => readFile(path))),
+      )
     : undefined;
   const showProgress = process.stderr.isTTY && size >= PROGRESS_MIN_BYTES;
 
