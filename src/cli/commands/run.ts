@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../../kube/client.js';
 import { describeApiError } from '../../kube/errors.js';
@@ -41,15 +41,17 @@ export function runCommand(): Command {
     .option('--workers <count>', 'policies reconciled in parallel', parsePositiveInteger, 4)
     .option(
       '--resync-period <seconds>',
-      'interval at which every policy is reconciled again, in seconds',
+      'interval at which every policy is reconciled again, in whole seconds',
       parsePositiveInteger,
       600,
     )
-    .option(
-      '--metrics-bind-address <host:port>',
-      'address of the /metrics, /healthz and /readyz server; port 0 picks a free port',
-      parseBindAddress,
-      parseBindAddress('0.0.0.0:8080'),
+    .addOption(
+      new Option(
+        '--metrics-bind-address <host:port>',
+        'address of the /metrics, /healthz and /readyz server; port 0 picks a free port',
+      )
+        .argParser(parseBindAddress)
+        .default(parseBindAddress('0.0.0.0:8080'), '0.0.0.0:8080'),
     )
     .option(
       '--metrics-port <port>',
@@ -58,10 +60,11 @@ export function runCommand(): Command {
     )
     .option('--no-metrics', 'serve no metrics or health endpoints')
     .option('--leader-elect', 'run controllers only while holding the leader election Lease', false)
-    .option(
-      '--leader-election-namespace <name>',
-      'namespace of the Lease (default: POD_NAMESPACE, else "default")',
-      process.env.POD_NAMESPACE ?? 'default',
+    .addOption(
+      new Option('--leader-election-namespace <name>', 'namespace of the Lease').default(
+        process.env.POD_NAMESPACE ?? 'default',
+        'POD_NAMESPACE, else "default"',
+      ),
     )
     .option(
       '--leader-election-lease-duration <seconds>',
