@@ -9,10 +9,11 @@ import { open } from 'node:fs/promises';
 export const FILE_READ_BUFFER_BYTES = 1024 * 1024;
 
 /**
- * Reads a file from start to end into one reused buffer and passes each filled part to
- * `onChunk`. Unlike `createReadStream`, which allocates a buffer per read, this allocates once,
- * so reading a large image leaves no garbage per read. The chunk is a view of the shared
- * buffer and is valid only until `onChunk` returns, because the next read overwrites it.
+ * Reads a file from start to end and passes each filled part to `onChunk`. Two buffers are
+ * allocated once and used in turn: while `onChunk` hashes one, the next read fills the other
+ * on libuv's thread pool, so reading overlaps with hashing. Unlike `createReadStream`, which
+ * allocates a buffer per read, this leaves no garbage per read. The chunk is a view of a shared
+ * buffer and is valid only until `onChunk` returns, because a later read overwrites it.
  * Returns the number of bytes read. Open and read errors, such as ENOENT, are thrown.
  */
 export async function readFileChunks(
@@ -26,17 +27,31 @@ export async function readFileChunks(
     );
   }
   // allocUnsafe skips zero-filling, and only the bytes that a read filled are passed on.
-  const buffer = Buffer.allocUnsafe(bufferBytes);
+  const buffers: [Buffer, Buffer] = [
+    Buffer.allocUnsafe(bufferBytes),
+    Buffer.allocUnsafe(bufferBytes),
+  ];
   const handle = await open(path, 'r');
   try {
     let position = 0;
+    let turn = 0;
+    let pending = handle.read<Buffer>(buffers[0], 0, bufferBytes, 0);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, bufferBytes, position);
+      const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) {
         return position;
       }
-      onChunk(buffer.subarray(0, bytesRead));
       position += bytesRead;
+      turn = 1 - turn;
+      // Start the next read into the other buffer before handing this one out.
+      pending = handle.read<Buffer>(turn === 0 ? buffers[0] : buffers[1], 0, bufferBytes, position);
+      try {
+        onChunk(buffer.subarray(0, bytesRead));
+      } catch (error) {
+        // Let the read in flight finish before the handle closes in finally.
+        await pending.catch(() => undefined);
+        throw error;
+      }
     }
   } finally {
     await handle.close();
