@@ -12,7 +12,7 @@ interface KeygenCliOptions {
   caKey?: string;
   caCert?: string;
   ca: boolean;
-  pathLength: string;
+  pathLength?: string;
   days: string;
   subject: string;
   force: boolean;
@@ -33,12 +33,12 @@ export function keygenCommand(): Command {
         .choices(RSA_BITS.map(String))
         .default('3072'),
     )
-    .requiredOption('--out-key <path>', 'where to write the private key (PKCS#8 PEM)')
-    .requiredOption('--out-cert <path>', 'where to write the certificate (PEM)')
+    .requiredOption('--out-key <path>', 'where to write the private key (PKCS#8 PEM); required')
+    .requiredOption('--out-cert <path>', 'where to write the certificate (PEM); required')
     .option('--ca-key <path>', 'private key of the issuing CA (PEM); needs --ca-cert')
     .option('--ca-cert <path>', 'certificate of the issuing CA (PEM); needs --ca-key')
     .option('--ca', 'make a CA certificate instead of a signing certificate', false)
-    .option('--path-length <n>', 'with --ca: intermediate CAs allowed below this one', '0')
+    .option('--path-length <n>', 'with --ca: intermediate CAs allowed below this one (default: 0)')
     .option('--days <n>', 'validity in days from now', '365')
     .option('--subject <dn>', 'subject, such as "CN=image signing,O=Example"', 'CN=image signing')
     .option('--force', 'overwrite existing output files', false)
@@ -63,9 +63,14 @@ async function keygen(options: KeygenCliOptions): Promise<void> {
   if (!Number.isInteger(days) || days < 1) {
     throw new Error(`--days ${options.days} must be a whole number, 1 or more`);
   }
-  const pathLength = Number(options.pathLength);
+  if (options.pathLength !== undefined && options.ca !== true) {
+    throw new Error('--path-length applies only to a CA certificate; add --ca or drop it');
+  }
+  const pathLength = Number(options.pathLength ?? '0');
   if (!Number.isInteger(pathLength) || pathLength < 0) {
-    throw new Error(`--path-length ${options.pathLength} must be a whole number, 0 or more`);
+    throw new Error(
+      `--path-length ${String(options.pathLength)} must be a whole number, 0 or more`,
+    );
   }
   const issuer =
     options.caKey !== undefined && options.caCert !== undefined

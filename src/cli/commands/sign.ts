@@ -23,7 +23,7 @@ export function signCommand(): Command {
         'JSON. Exits 0 on success, 2 on a usage error or unreadable file.',
     )
     .argument('<file>', 'image data file')
-    .requiredOption('--key <path>', 'private key (PEM, unencrypted): RSA, DSA or EC')
+    .requiredOption('--key <path>', 'private key (PEM, unencrypted): RSA, DSA or EC; required')
     .addOption(
       new Option('--hash-method <method>', 'img_signature_hash_method')
         .choices(HASH_METHODS)

@@ -213,6 +213,20 @@ describe('sign, verify and keygen commands', () => {
       encoding: 'utf8',
     });
 
+  it('rejects --path-length without --ca', () => {
+    const result = cli(
+      'keygen',
+      '--out-key',
+      f.path('no-ca.key'),
+      '--out-cert',
+      f.path('no-ca.pem'),
+      '--path-length',
+      '2',
+    );
+    expect(result.stderr).toContain('--path-length applies only to a CA certificate');
+    expect(result.status).toBe(2);
+  }, 60_000);
+
   it('round-trips keygen, sign and verify', () => {
     const key = f.path('cli.key');
     const cert = f.path('cli.pem');
