@@ -1,8 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import { readCustomObject } from './read-object.js';
 import { startControllerWorkers } from './workers.js';
-import { GROUP, IMAGE_SECURITY_POLICY, VERSION } from '../api/group.js';
-import { makeClients, type KubeClients } from '../kube/client.js';
-import { isApiError } from '../kube/errors.js';
+import { IMAGE_SECURITY_POLICY } from '../api/group.js';
+import { makeClients } from '../kube/client.js';
 import { EventRecorder } from '../kube/events.js';
 import type { Informer } from '../kube/informer.js';
 import type { ReconcileResult } from '../kube/reconciler.js';
@@ -117,7 +117,12 @@ export function startCatalogController(
     getPolicy: async (namespace, name) =>
       options.policies.get(name, namespace) === undefined
         ? undefined
-        : readPolicy(clients, namespace, name),
+        : readCustomObject<PolicyObject>(
+            clients.custom,
+            IMAGE_SECURITY_POLICY.plural,
+            namespace,
+            name,
+          ),
   });
   const workers = startControllerWorkers({
     controller: CONTROLLER_NAME,
@@ -136,26 +141,4 @@ export function startCatalogController(
       log.info({ controller: CONTROLLER_NAME }, 'controller stopped');
     },
   };
-}
-
-async function readPolicy(
-  clients: KubeClients,
-  namespace: string,
-  name: string,
-): Promise<PolicyObject | undefined> {
-  try {
-    const policy: unknown = await clients.custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: IMAGE_SECURITY_POLICY.plural,
-      name,
-    });
-    return policy as PolicyObject;
-  } catch (error) {
-    if (isApiError(error, 404)) {
-      return undefined;
-    }
-    throw error;
-  }
 }

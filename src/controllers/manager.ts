@@ -1,8 +1,9 @@
 import type { KubeConfig, KubernetesListObject, V1ConfigMap } from '@kubernetes/client-node';
+import { readCustomObject } from './read-object.js';
 import { startControllerWorkers } from './workers.js';
 import { GROUP, IMAGE_SECURITY_POLICY, VERSION } from '../api/group.js';
 import { makeClients } from '../kube/client.js';
-import { describeApiError, isApiError } from '../kube/errors.js';
+import { describeApiError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import { WorkQueue } from '../kube/work-queue.js';
@@ -152,7 +153,12 @@ export async function startManager(
       if (policies.get(name, policyNamespace) === undefined) {
         return undefined;
       }
-      return readPolicy(clients.custom, policyNamespace, name);
+      return readCustomObject<PolicyObject>(
+        clients.custom,
+        IMAGE_SECURITY_POLICY.plural,
+        policyNamespace,
+        name,
+      );
     },
     events: new EventRecorder(clients.events, log, { windowMs: options.eventWindowMs }),
     log,
@@ -210,28 +216,6 @@ async function listPolicies(
       ? await custom.listClusterCustomObject(request)
       : await custom.listNamespacedCustomObject({ ...request, namespace });
   return list as KubernetesListObject<PolicyObject>;
-}
-
-async function readPolicy(
-  custom: ReturnType<typeof makeClients>['custom'],
-  namespace: string,
-  name: string,
-): Promise<PolicyObject | undefined> {
-  try {
-    const policy: unknown = await custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: IMAGE_SECURITY_POLICY.plural,
-      name,
-    });
-    return policy as PolicyObject;
-  } catch (error) {
-    if (isApiError(error, 404)) {
-      return undefined;
-    }
-    throw error;
-  }
 }
 
 /**

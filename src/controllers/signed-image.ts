@@ -1,8 +1,9 @@
 import type { KubeConfig, KubernetesListObject } from '@kubernetes/client-node';
+import { readCustomObject } from './read-object.js';
 import { startControllerWorkers } from './workers.js';
 import { GROUP, IMAGE_SECURITY_POLICY, SIGNED_IMAGE, VERSION } from '../api/group.js';
 import { makeClients, type KubeClients } from '../kube/client.js';
-import { describeApiError, isApiError } from '../kube/errors.js';
+import { describeApiError } from '../kube/errors.js';
 import { EventRecorder } from '../kube/events.js';
 import { Informer } from '../kube/informer.js';
 import type { ReconcileResult } from '../kube/reconciler.js';
@@ -172,7 +173,12 @@ export async function startSignedImageController(
     getSignedImage: async (objectNamespace, name) =>
       signedImages.get(name, objectNamespace) === undefined
         ? undefined
-        : readSignedImage(clients, objectNamespace, name),
+        : readCustomObject<SignedImageObject>(
+            clients.custom,
+            SIGNED_IMAGE.plural,
+            objectNamespace,
+            name,
+          ),
     events: new EventRecorder(clients.events, log, { windowMs: options.eventWindowMs }),
     log,
     connections: new ConnectionCache({
@@ -236,26 +242,4 @@ async function listObjects<T>(
       ? await clients.custom.listClusterCustomObject(request)
       : await clients.custom.listNamespacedCustomObject({ ...request, namespace });
   return list as KubernetesListObject<T & { metadata?: object }>;
-}
-
-async function readSignedImage(
-  clients: KubeClients,
-  namespace: string,
-  name: string,
-): Promise<SignedImageObject | undefined> {
-  try {
-    const object: unknown = await clients.custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: SIGNED_IMAGE.plural,
-      name,
-    });
-    return object as SignedImageObject;
-  } catch (error) {
-    if (isApiError(error, 404)) {
-      return undefined;
-    }
-    throw error;
-  }
 }
