@@ -1,9 +1,9 @@
 // Benchmarks the ImageSecurityPolicy controller on a local kube-apiserver:
 //
 // 1. Latency from a spec update to the ConfigMap written and the workload
-//    patched, over many policies, against a baseline measured in the same run:
-//    a bare merge patch of a ConfigMap seen back through a watch (the fastest
-//    any controller could react to a change).
+//    patched, over many policies. The baseline, measured in the same run, is
+//    a bare merge patch of a ConfigMap seen back through a watch, which is the
+//    fastest any controller could react to a change.
 // 2. Writes the operator makes during no-op resyncs of every policy, counted
 //    from the apiserver's audit log (target: zero).
 //

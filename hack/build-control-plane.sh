@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kube-apiserver and etcd from their Go modules and caches them outside
-# the repository. Prints the folder that holds both binaries.
+# the repository. Prints the folder that contains both binaries.
 set -euo pipefail
 K=${K8S_VERSION:-v1.36.3}
 S=v0.${K#v1.}

@@ -1,7 +1,7 @@
-// The SignedImage part of the demo, run against the OpenStack lab: signs an
-// image file with the CLI as a pipeline would, uploads it to Glance, and lets
-// the operator store the certificate in Barbican, set the img_signature
-// properties and verify the data. A second SignedImage declares a signature
+// The SignedImage part of the demo, run against the OpenStack lab. It signs an
+// image file with the CLI as a pipeline would and uploads it to Glance. The
+// operator then stores the certificate in Barbican, sets the img_signature
+// properties and verifies the data. A second SignedImage declares a signature
 // over other data, so the operator reports SignatureMismatch and deactivates
 // that image. Last, the catalog audit reports a public image outside the
 // allow-list, and the probes check what the lab's Glance lets a member do.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The one test command: provisions what is missing (Node 24, npm packages, the
-# test control plane binaries, the OpenStack lab packages), then runs the type
-# check, the linter, the unit tests and the integration tests, and ends with a
-# plain "N passed, N failed" line.
+# The one test command. It provisions what is missing: Node 24, npm packages,
+# the test control plane binaries and the OpenStack lab packages. Then it runs
+# the type check, the linter, the unit tests and the integration tests, and
+# ends with a plain "N passed, N failed" line.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"

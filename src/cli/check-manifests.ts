@@ -5,7 +5,7 @@ import { isOwnKind, validateManifest, withDefaults } from '../api/validate.js';
 import type { ManifestDocument } from '../manifests/load.js';
 import { renderPolicy, type Finding, type RenderResult } from '../render/index.js';
 
-/** What the offline checks found in one resource of ours. */
+/** Findings of the offline checks for one resource of our kinds. */
 export interface CheckedResource {
   readonly source: string;
   readonly kind: string;

@@ -17,14 +17,14 @@ function kubeConfigFor(user: TestUser): KubeConfig {
   return kc;
 }
 
-/** The client tests use to arrange and inspect state. */
+/** Returns the admin client that tests use to arrange and inspect state. */
 export function adminKubeConfig(): KubeConfig {
   return kubeConfigFor('admin');
 }
 
 /**
- * The client an operator under test should use, so that its calls can be told
- * apart from the test's own in the audit log (user "operator").
+ * Returns the client an operator under test should use. Its user is
+ * "operator", so the audit log separates its calls from the test's own.
  */
 export function operatorKubeConfig(): KubeConfig {
   return kubeConfigFor('operator');
@@ -86,7 +86,7 @@ interface RawAuditEvent {
 
 /**
  * Reads the audit log. The apiserver writes it in blocking mode, so every
- * request that has been answered is already in the file.
+ * request that has received a response is already in the file.
  */
 export async function auditEvents(filter: AuditFilter = {}): Promise<AuditEvent[]> {
   const text = await readFile(path.join(CONTROL_PLANE_STATE, 'audit.log'), 'utf8');

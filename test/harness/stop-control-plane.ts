@@ -7,7 +7,7 @@ const run = promisify(execFile);
 
 /**
  * Stops the test control plane and the OpenStack lab, unless
- * ISO_KEEP_CONTROL_PLANE=1 asks to keep them running for debugging. The lab
+ * ISO_KEEP_CONTROL_PLANE=1 keeps them running for debugging. The lab
  * keeps its state, so the next run starts it again in seconds.
  */
 export async function stopControlPlane(): Promise<void> {

@@ -58,7 +58,7 @@ describe('CustomResourceDefinitions on a real apiserver', () => {
     expect(body).toContain('roles');
   });
 
-  it('enforces the CEL rule that a protection rule sets exactly one of property or pattern', async () => {
+  it('enforces the property-or-pattern CEL rule', async () => {
     const namespace = await createNamespace('crd');
     const policy = await examplePolicy(namespace);
     policy.spec.propertyProtection.rules[1].pattern = '^xloud_';
